@@ -1,0 +1,69 @@
+//! Record identifiers. Each kind of record has its own id type so that a
+//! child's id can never be passed where a family member's is expected.
+
+use std::fmt;
+use std::str::FromStr;
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(uuid::Uuid);
+
+        impl $name {
+            /// A new random id.
+            pub fn new() -> Self {
+                Self(uuid::Uuid::new_v4())
+            }
+            /// An id built from 16 bytes (used for deterministic demo data).
+            pub fn from_bytes(bytes: [u8; 16]) -> Self {
+                Self(uuid::Builder::from_random_bytes(bytes).into_uuid())
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.hyphenated().fmt(f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = &'static str;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                uuid::Uuid::try_parse(s.trim()).map(Self).map_err(|_| "is not a valid id")
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A local area (tenant): one council and its partners.
+    AreaId
+);
+id_type!(
+    /// A child or young person's record.
+    ChildId
+);
+id_type!(
+    /// An organisation: council, NHS body, school or provider.
+    OrganisationId
+);
+id_type!(
+    /// A family member or contact of a child.
+    FamilyMemberId
+);
+id_type!(
+    /// A consent record.
+    ConsentId
+);
+id_type!(
+    /// A professional who can be a child's lead professional.
+    ProfessionalId
+);

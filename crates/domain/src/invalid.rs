@@ -1,0 +1,55 @@
+//! Field-level validation errors, shared by every edge (API, CSV import, CLI).
+
+use std::fmt;
+
+/// One thing wrong with one field of an input.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    /// The field's name as the user supplied it (JSON key or CSV column).
+    pub field: String,
+    /// What is wrong, in plain English.
+    pub message: String,
+}
+
+/// Everything wrong with an input: parsing collects all the problems, not
+/// just the first, so a person can fix them in one go.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Invalid(pub Vec<FieldError>);
+
+impl Invalid {
+    /// Records a problem with `field`.
+    pub fn push(&mut self, field: &str, message: impl fmt::Display) {
+        self.0.push(FieldError { field: field.to_owned(), message: message.to_string() });
+    }
+
+    /// Takes the value out of `result`, recording its error against `field`.
+    pub fn check<T, E: fmt::Display>(&mut self, field: &str, result: Result<T, E>) -> Option<T> {
+        result.map_err(|e| self.push(field, e)).ok()
+    }
+
+    /// `Ok(value)` when nothing was recorded.
+    pub fn finish<T>(self, value: impl FnOnce() -> T) -> Result<T, Invalid> {
+        if self.0.is_empty() { Ok(value()) } else { Err(self) }
+    }
+
+    /// A single-field error.
+    pub fn one(field: &str, message: impl fmt::Display) -> Self {
+        let mut invalid = Invalid::default();
+        invalid.push(field, message);
+        invalid
+    }
+}
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{}: {}", e.field, e.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Invalid {}

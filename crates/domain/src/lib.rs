@@ -1,0 +1,32 @@
+//! Allot's domain: the types and rules of personal budgets for children and
+//! young people with SEND.
+//!
+//! Architecture invariant: this crate does no I/O, has no async, and knows
+//! nothing of databases, HTTP or files. Everything here is a pure function of
+//! its inputs, so it can be tested exhaustively. Values are parsed once at the
+//! edge (`Pence::parse`, `Upn::parse`, `ChildForm::parse`…) and travel as
+//! types from then on.
+
+#![forbid(unsafe_code)]
+
+pub mod child;
+pub mod codes;
+pub mod consent;
+pub mod dates;
+pub mod family;
+pub mod ids;
+pub mod identifiers;
+pub mod invalid;
+pub mod money;
+pub mod organisation;
+pub mod paging;
+pub mod professional;
+pub mod text;
+
+pub use child::{Child, ChildDetails, ChildForm, ChildView, EhcPlanStatus, PrimaryNeed, Sex};
+pub use dates::{FinancialYear, age_on};
+pub use ids::{AreaId, ChildId, ConsentId, FamilyMemberId, OrganisationId, ProfessionalId};
+pub use identifiers::{NhsNumber, Postcode, Upn};
+pub use invalid::{FieldError, Invalid};
+pub use money::Pence;
+pub use text::{Actor, AreaCode, ChildReference, Name};
