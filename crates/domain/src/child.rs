@@ -189,6 +189,38 @@ impl ChildDetails {
         }
     }
 
+    /// The fields that differ between `self` and `other`, by their form names.
+    pub fn changed_fields(&self, other: &ChildDetails) -> Vec<&'static str> {
+        let (a, b) = (self.to_form(), other.to_form());
+        let pairs: [(&'static str, bool); 13] = [
+            ("reference", a.reference != b.reference),
+            ("legal_given_names", a.legal_given_names != b.legal_given_names),
+            ("legal_family_name", a.legal_family_name != b.legal_family_name),
+            ("preferred_name", a.preferred_name != b.preferred_name),
+            ("date_of_birth", a.date_of_birth != b.date_of_birth),
+            ("sex", a.sex != b.sex),
+            ("upn", a.upn != b.upn),
+            ("nhs_number", a.nhs_number != b.nhs_number),
+            ("address", a.address != b.address),
+            ("postcode", a.postcode != b.postcode),
+            ("address_protected", a.address_protected != b.address_protected),
+            ("primary_need", a.primary_need != b.primary_need),
+            ("ehc_plan_status", a.ehc_plan_status != b.ehc_plan_status),
+        ];
+        pairs.into_iter().filter(|(_, changed)| *changed).map(|(name, _)| name).collect()
+    }
+
+    /// The key lists sort and search by name on: lower-case family name,
+    /// given names, then any preferred name.
+    pub fn name_key(&self) -> String {
+        let mut key = format!("{} {}", self.legal_family_name, self.legal_given_names);
+        if let Some(p) = &self.preferred_name {
+            key.push(' ');
+            key.push_str(p.as_str());
+        }
+        key.to_lowercase()
+    }
+
     /// The name to use when speaking to or about the child.
     pub fn known_as(&self) -> String {
         let given = self.preferred_name.as_ref().unwrap_or(&self.legal_given_names);

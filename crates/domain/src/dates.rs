@@ -6,6 +6,14 @@ use jiff::civil::{Date, date};
 use std::fmt;
 use std::str::FromStr;
 
+/// The calendar date in England at instant `at` (UK civil time, so the
+/// day turns over at midnight in London, summer time included).
+pub fn date_in_england(at: jiff::Timestamp) -> Date {
+    static LONDON: std::sync::LazyLock<jiff::tz::TimeZone> =
+        std::sync::LazyLock::new(|| jiff::tz::TimeZone::get("Europe/London").expect("bundled time zone database"));
+    at.to_zoned(LONDON.clone()).date()
+}
+
 /// Parses an ISO date (`2026-04-01`).
 pub fn parse_date(input: &str) -> Result<Date, &'static str> {
     let s = input.trim();
@@ -156,6 +164,15 @@ mod tests {
         assert_eq!(age_on(dob, date(2028, 2, 29)), Some(20));
         assert_eq!(birthday(dob, 18), date(2026, 3, 1));
         assert_eq!(birthday(dob, 20), date(2028, 2, 29));
+    }
+
+    #[test]
+    fn the_day_turns_over_at_midnight_in_london() {
+        // 23:30 UTC on 1 July is 00:30 on 2 July in British Summer Time.
+        let summer: jiff::Timestamp = "2026-07-01T23:30:00Z".parse().unwrap();
+        assert_eq!(date_in_england(summer), date(2026, 7, 2));
+        let winter: jiff::Timestamp = "2026-12-01T23:30:00Z".parse().unwrap();
+        assert_eq!(date_in_england(winter), date(2026, 12, 1));
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub mod money;
 pub mod organisation;
 pub mod paging;
 pub mod professional;
+pub mod records;
 pub mod text;
 
 pub use child::{Child, ChildDetails, ChildForm, ChildView, EhcPlanStatus, PrimaryNeed, Sex};
@@ -29,4 +30,4 @@ pub use ids::{AreaId, ChildId, ConsentId, FamilyMemberId, OrganisationId, Profes
 pub use identifiers::{NhsNumber, Postcode, Upn};
 pub use invalid::{FieldError, Invalid};
 pub use money::Pence;
-pub use text::{Actor, AreaCode, ChildReference, Name};
+pub use text::{Actor, AreaCode, ChildReference, Name, Stamp};

@@ -32,9 +32,9 @@ pub struct Professional {
 /// at the same instant, so the history has no gaps and no overlaps.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct LeadAssignment {
+    pub area_id: AreaId,
     pub child_id: ChildId,
     pub professional_id: ProfessionalId,
-    pub professional_name: Name,
     pub from: Timestamp,
     pub until: Option<Timestamp>,
     pub assigned_by: Actor,

@@ -106,6 +106,20 @@ impl Actor {
     }
 }
 
+/// Who made a change and when: kept beside every change Allot stores.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    pub by: Actor,
+    pub at: jiff::Timestamp,
+}
+
+impl Stamp {
+    /// `by`, now.
+    pub fn now(by: Actor) -> Stamp {
+        Stamp { by, at: jiff::Timestamp::now() }
+    }
+}
+
 /// Parses optional free text: trimmed; blank means none; at most `max` characters.
 pub fn optional_text(input: Option<&str>, max: usize) -> Result<Option<String>, String> {
     match input.map(str::trim) {

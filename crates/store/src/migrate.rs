@@ -1,0 +1,83 @@
+//! Embedded migrations, one folder per engine. Applied in order, each in
+//! its own transaction; an applied migration whose text has since changed
+//! is refused (the schema would no longer be what the code expects).
+
+use crate::{Engine, StoreError, StoreResult};
+use sqlx::AnyPool;
+
+/// `(version, name, sql)` for each engine, in order.
+const SQLITE: &[(i64, &str, &str)] = &[(1, "foundation", include_str!("../migrations/sqlite/0001_foundation.sql"))];
+const POSTGRES: &[(i64, &str, &str)] =
+    &[(1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql"))];
+
+fn migrations(engine: Engine) -> &'static [(i64, &'static str, &'static str)] {
+    match engine {
+        Engine::Sqlite => SQLITE,
+        Engine::Postgres => POSTGRES,
+    }
+}
+
+/// FNV-1a: a stable checksum with no dependency; it guards against edits,
+/// not attackers.
+fn checksum(text: &str) -> String {
+    let hash = text.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3));
+    format!("{hash:016x}")
+}
+
+pub(crate) async fn run(pool: &AnyPool, engine: Engine) -> StoreResult<Vec<String>> {
+    let mut conn = pool.acquire().await?;
+    crate::sql::execute_script(
+        &mut conn,
+        "CREATE TABLE IF NOT EXISTS allot_migrations (
+            version BIGINT NOT NULL PRIMARY KEY,
+            name TEXT NOT NULL,
+            checksum TEXT NOT NULL,
+            applied_at_ms BIGINT NOT NULL
+        )",
+    )
+    .await?;
+    drop(conn);
+    let mut applied = Vec::new();
+    for &(version, name, sql) in migrations(engine) {
+        let mut tx = crate::sql::begin_write(pool, engine).await?;
+        let existing: Option<(String,)> =
+            sqlx::query_as("SELECT checksum FROM allot_migrations WHERE version = $1")
+                .bind(version)
+                .fetch_optional(&mut *tx)
+                .await?;
+        match existing {
+            Some((sum,)) if sum == checksum(sql) => continue,
+            Some(_) => {
+                return Err(StoreError::Migration(format!(
+                    "migration {version} ({name}) differs from the one applied to this database"
+                )));
+            }
+            None => {}
+        }
+        crate::sql::execute_script(&mut tx, sql).await?;
+        sqlx::query("INSERT INTO allot_migrations (version, name, checksum, applied_at_ms) VALUES ($1, $2, $3, $4)")
+            .bind(version)
+            .bind(name)
+            .bind(checksum(sql))
+            .bind(jiff::Timestamp::now().as_millisecond())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        applied.push(format!("{version:04}_{name}"));
+    }
+    Ok(applied)
+}
+
+/// The newest migration this build knows for `engine`.
+pub(crate) fn latest(engine: Engine) -> i64 {
+    migrations(engine).last().map_or(0, |m| m.0)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn both_engines_have_the_same_migrations() {
+        let names = |m: &[(i64, &str, &str)]| m.iter().map(|(v, n, _)| (*v, n.to_string())).collect::<Vec<_>>();
+        assert_eq!(names(super::SQLITE), names(super::POSTGRES));
+    }
+}

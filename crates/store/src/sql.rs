@@ -1,0 +1,784 @@
+//! The one SQL adapter, for SQLite and PostgreSQL alike.
+
+use crate::rows::{self, Arg};
+use crate::{
+    Change, DatabaseUrl, Engine, ImportSummary, Page, Progress, Store, StoreError, StoreResult, migrate,
+};
+use allot_domain::child::{Child, ChildDetails};
+use allot_domain::consent::{Consent, ConsentDetails, ConsentGiver};
+use allot_domain::dates::{age_on, date_in_england};
+use allot_domain::family::{FamilyMember, FamilyMemberDetails};
+use allot_domain::organisation::{Area, Organisation};
+use allot_domain::paging::{ChildQuery, ChildSort, Cursor};
+use allot_domain::professional::{LeadAssignment, Professional};
+use allot_domain::records::AreaRecords;
+use allot_domain::{AreaCode, AreaId, ChildId, ChildReference, ConsentId, FamilyMemberId, Name, ProfessionalId, Stamp};
+use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};
+use sqlx::query::Query;
+use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
+use std::time::Duration;
+
+/// The SQL store: a connection pool and the engine it talks to.
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    pool: AnyPool,
+    engine: Engine,
+}
+
+/// The most values one statement binds: under SQLite's limit of 32,766 and
+/// PostgreSQL's of 65,535.
+const MAX_BINDS: usize = 30_000;
+
+/// Starts a write transaction. SQLite's must take the write lock at once
+/// (`BEGIN IMMEDIATE`): a deferred transaction that later tries to write can
+/// fail outright when another writer got there first, which the busy
+/// timeout cannot cure.
+pub(crate) async fn begin_write(pool: &AnyPool, engine: Engine) -> StoreResult<Transaction<'static, Any>> {
+    Ok(match engine {
+        Engine::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
+        Engine::Postgres => pool.begin().await?,
+    })
+}
+
+fn bind<'q>(mut q: Query<'q, Any, AnyArguments<'q>>, args: Vec<Arg>) -> Query<'q, Any, AnyArguments<'q>> {
+    for a in args {
+        q = match a {
+            Arg::Text(s) => q.bind(s),
+            Arg::OptText(s) => q.bind(s),
+            Arg::Int(n) => q.bind(n),
+            Arg::OptInt(n) => q.bind(n),
+        };
+    }
+    q
+}
+
+/// `$1, $2, …, $n` starting after `offset`.
+fn placeholders(offset: usize, n: usize) -> String {
+    (offset + 1..=offset + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Runs several statements in one go. (A plain function, so the compiler
+/// does not have to prove sqlx's generic executor bounds inside async traits.)
+pub(crate) async fn execute_script(conn: &mut AnyConnection, sql: &str) -> StoreResult<()> {
+    conn.execute(sqlx::raw_sql(sql)).await?;
+    Ok(())
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+/// Counts rows loaded, for a progress display.
+struct Tally<'a> {
+    done: u64,
+    total: u64,
+    report: Progress<'a>,
+}
+
+/// Inserts `items` into `table`, many rows to a statement.
+async fn insert_many<T: Sync>(
+    conn: &mut AnyConnection,
+    table: &str,
+    columns: &str,
+    items: &[T],
+    stamp: &Stamp,
+    to_args: fn(&T, &Stamp) -> Vec<Arg>,
+    mut tally: Option<&mut Tally<'_>>,
+) -> StoreResult<()> {
+    let width = columns.split(',').count();
+    for chunk in items.chunks(MAX_BINDS / width) {
+        let values: Vec<String> = (0..chunk.len()).map(|i| format!("({})", placeholders(i * width, width))).collect();
+        let sql = format!("INSERT INTO {table} ({columns}) VALUES {}", values.join(", "));
+        let mut args = Vec::with_capacity(chunk.len() * width);
+        for item in chunk {
+            args.extend(to_args(item, stamp));
+        }
+        bind(sqlx::query(&sql), args).execute(&mut *conn).await?;
+        if let Some(t) = tally.as_deref_mut() {
+            t.done += chunk.len() as u64;
+            (t.report)(t.done, t.total);
+        }
+    }
+    Ok(())
+}
+
+async fn log_change(
+    conn: &mut AnyConnection,
+    area: AreaId,
+    stamp: &Stamp,
+    entity: &str,
+    entity_id: &str,
+    action: &str,
+    detail: serde_json::Value,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO change_log (area_id, at_ms, actor, entity, entity_id, action, detail) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(area.to_string())
+    .bind(stamp.at.as_millisecond())
+    .bind(stamp.by.to_string())
+    .bind(entity)
+    .bind(entity_id)
+    .bind(action)
+    .bind(detail.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+async fn fetch_child(conn: &mut AnyConnection, area: AreaId, id: ChildId) -> StoreResult<Option<Child>> {
+    let sql = format!("SELECT {} FROM children WHERE area_id = $1 AND id = $2", rows::CHILD_COLUMNS);
+    let row = sqlx::query(&sql).bind(area.to_string()).bind(id.to_string()).fetch_optional(conn).await?;
+    row.as_ref().map(rows::child).transpose()
+}
+
+async fn insert_child(conn: &mut AnyConnection, child: &Child, stamp: &Stamp) -> StoreResult<()> {
+    let sql = format!(
+        "INSERT INTO children ({}) VALUES ({})",
+        rows::CHILD_COLUMNS,
+        placeholders(0, rows::CHILD_COLUMNS.split(',').count())
+    );
+    bind(sqlx::query(&sql), rows::child_args(child, stamp)).execute(&mut *conn).await.map_err(|e| {
+        if is_unique_violation(&e) {
+            StoreError::Duplicate(format!(
+                "a child with reference {} is already recorded in this area",
+                child.details.reference
+            ))
+        } else {
+            e.into()
+        }
+    })?;
+    Ok(())
+}
+
+/// Replaces the details of `current` (which the caller read in this
+/// transaction); refuses if someone else changed it in between.
+async fn replace_child(
+    conn: &mut AnyConnection,
+    current: &Child,
+    details: &ChildDetails,
+    stamp: &Stamp,
+) -> StoreResult<Child> {
+    let updated = Child {
+        details: details.clone(),
+        version: current.version + 1,
+        updated_at: stamp.at,
+        updated_by: stamp.by.clone(),
+        ..current.clone()
+    };
+    let columns: Vec<&str> = rows::CHILD_COLUMNS.split(',').map(str::trim).collect();
+    let assignments: Vec<String> =
+        columns.iter().enumerate().skip(2).map(|(i, c)| format!("{c} = ${}", i + 1)).collect();
+    let sql = format!(
+        "UPDATE children SET {} WHERE id = $1 AND area_id = $2 AND version = ${}",
+        assignments.join(", "),
+        columns.len() + 1
+    );
+    let mut args = rows::child_args(&updated, stamp);
+    args.push(current.version.into());
+    let result = bind(sqlx::query(&sql), args).execute(&mut *conn).await.map_err(|e| {
+        if is_unique_violation(&e) {
+            StoreError::Duplicate(format!("a child with reference {} is already recorded in this area", details.reference))
+        } else {
+            e.into()
+        }
+    })?;
+    if result.rows_affected() == 0 {
+        let now = fetch_child(conn, current.area_id, current.id).await?.ok_or(StoreError::NotFound)?;
+        return Err(StoreError::VersionConflict { expected: current.version, current: now.version });
+    }
+    let fields = current.details.changed_fields(details);
+    log_change(
+        conn,
+        current.area_id,
+        stamp,
+        "child",
+        &current.id.to_string(),
+        "update",
+        serde_json::json!({ "version": updated.version, "fields": fields }),
+    )
+    .await?;
+    Ok(updated)
+}
+
+async fn child_exists(conn: &mut AnyConnection, area: AreaId, id: ChildId) -> StoreResult<()> {
+    let found: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM children WHERE area_id = $1 AND id = $2")
+        .bind(area.to_string())
+        .bind(id.to_string())
+        .fetch_optional(conn)
+        .await?;
+    found.map(|_| ()).ok_or(StoreError::NotFound)
+}
+
+impl SqlStore {
+    /// Connects to `url`, creating a SQLite file if it is missing. Does not
+    /// migrate: call [`Store::migrate`].
+    pub async fn connect(url: &DatabaseUrl) -> StoreResult<SqlStore> {
+        sqlx::any::install_default_drivers();
+        let engine = url.engine();
+        let options = AnyPoolOptions::new()
+            .max_connections(match engine {
+                Engine::Sqlite => 4,
+                Engine::Postgres => 8,
+            })
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    // Every statement has a deadline; SQLite waits for a
+                    // busy writer rather than failing at once.
+                    let setup = match engine {
+                        Engine::Sqlite => {
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                             PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;"
+                        }
+                        Engine::Postgres => "SET statement_timeout = '60s'; SET lock_timeout = '10s';",
+                    };
+                    conn.execute(sqlx::raw_sql(setup)).await?;
+                    Ok(())
+                })
+            });
+        let pool = options.connect(&url.driver_url()).await?;
+        Ok(SqlStore { pool, engine })
+    }
+
+    /// Closes the pool, waiting for connections to finish.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// The schema as `(table, column, type, not null)` and index names, in a
+    /// form both engines share; a test checks the two migration sets agree.
+    pub async fn schema_summary(&self) -> StoreResult<(Vec<(String, String, String, bool)>, Vec<String>)> {
+        let (columns_sql, indexes_sql) = match self.engine {
+            Engine::Sqlite => (
+                "SELECT m.name, p.name, lower(p.type), p.\"notnull\" + p.pk FROM sqlite_master m \
+                 JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' \
+                 ORDER BY m.name, p.name",
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+            ),
+            Engine::Postgres => (
+                "SELECT table_name::text, column_name::text, data_type::text, \
+                 CAST(CASE WHEN is_nullable = 'NO' THEN 1 ELSE 0 END AS BIGINT) FROM information_schema.columns \
+                 WHERE table_schema = current_schema() ORDER BY table_name, column_name",
+                "SELECT indexname::text FROM pg_indexes WHERE schemaname = current_schema() \
+                 AND indexname NOT LIKE '%_pkey' AND indexname NOT LIKE '%_key' ORDER BY indexname",
+            ),
+        };
+        let columns: Vec<(String, String, String, i64)> = sqlx::query_as(columns_sql).fetch_all(&self.pool).await?;
+        let columns = columns
+            .into_iter()
+            .map(|(t, c, ty, nn)| {
+                let ty = match ty.as_str() {
+                    "integer" | "bigint" => "bigint".to_owned(),
+                    other => other.to_owned(),
+                };
+                (t, c, ty, nn > 0)
+            })
+            .collect();
+        let indexes: Vec<(String,)> = sqlx::query_as(indexes_sql).fetch_all(&self.pool).await?;
+        Ok((columns, indexes.into_iter().map(|(n,)| n).collect()))
+    }
+
+    async fn write(&self) -> StoreResult<Transaction<'static, Any>> {
+        begin_write(&self.pool, self.engine).await
+    }
+
+    async fn all<T>(&self, sql: &str, args: Vec<Arg>, decode: fn(&AnyRow) -> StoreResult<T>) -> StoreResult<Vec<T>> {
+        let rows = bind(sqlx::query(sql), args).fetch_all(&self.pool).await?;
+        rows.iter().map(decode).collect()
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for SqlStore {
+    fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    async fn migrate(&self) -> StoreResult<Vec<String>> {
+        migrate::run(&self.pool, self.engine).await
+    }
+
+    async fn ready(&self) -> StoreResult<()> {
+        let latest: Option<(i64,)> = sqlx::query_as("SELECT MAX(version) FROM allot_migrations")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|_| StoreError::Migration("the database has not been migrated: run `allot migrate`".into()))?;
+        match latest {
+            Some((v,)) if v == migrate::latest(self.engine) => Ok(()),
+            _ => Err(StoreError::Migration("the database is not at this build's schema: run `allot migrate`".into())),
+        }
+    }
+
+    async fn verify(&self) -> StoreResult<Vec<String>> {
+        let mut problems = Vec::new();
+        match self.engine {
+            Engine::Sqlite => {
+                let integrity: Vec<(String,)> = sqlx::query_as("PRAGMA integrity_check").fetch_all(&self.pool).await?;
+                problems.extend(integrity.into_iter().map(|(m,)| m).filter(|m| m != "ok").map(|m| format!("integrity: {m}")));
+                let fk: Vec<AnyRow> = sqlx::query("PRAGMA foreign_key_check").fetch_all(&self.pool).await?;
+                for row in fk {
+                    let r = rows::Reader { row: &row, table: "foreign_key_check" };
+                    problems.push(format!("{} row {} refers to a missing {} record", r.text("table")?, r.int("rowid").unwrap_or(-1), r.text("parent")?));
+                }
+            }
+            Engine::Postgres => {
+                // PostgreSQL enforces foreign keys itself; amcheck, where the
+                // extension is installed, checks every B-tree index.
+                let amcheck: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM pg_extension WHERE extname = 'amcheck'")
+                    .fetch_optional(&self.pool)
+                    .await?;
+                if amcheck.is_some() {
+                    let indexes: Vec<(String,)> = sqlx::query_as(
+                        "SELECT c.relname::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+                         JOIN pg_am a ON a.oid = c.relam JOIN pg_namespace n ON n.oid = c.relnamespace \
+                         WHERE a.amname = 'btree' AND n.nspname = current_schema()",
+                    )
+                    .fetch_all(&self.pool)
+                    .await?;
+                    for (index,) in indexes {
+                        if let Err(e) = sqlx::query(&format!("SELECT bt_index_check('{index}'::regclass)::text")).execute(&self.pool).await {
+                            problems.push(format!("index {index}: {e}"));
+                        }
+                    }
+                }
+            }
+        }
+        // Every stored child must still parse into the domain's types.
+        let mut after: Option<Cursor> = None;
+        for area in self.areas().await? {
+            loop {
+                let query = ChildQuery { limit: 500, after: after.take(), ..ChildQuery::default() };
+                match self.list_children(area.id, &query).await {
+                    Ok(page) => match page.next {
+                        Some(next) => after = Some(next),
+                        None => break,
+                    },
+                    Err(StoreError::Corrupt(what)) => {
+                        problems.push(format!("area {}: {what}", area.code));
+                        break;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        let checks: [(&str, &str); 3] = [
+            (
+                "SELECT COUNT(*) FROM (SELECT child_id FROM lead_assignments WHERE until_ms IS NULL \
+                 GROUP BY child_id HAVING COUNT(*) > 1) x",
+                "children with more than one current lead professional",
+            ),
+            (
+                "SELECT COUNT(*) FROM change_log l WHERE NOT EXISTS (SELECT 1 FROM areas a WHERE a.id = l.area_id)",
+                "change-log entries for an area that does not exist",
+            ),
+            (
+                "SELECT COUNT(*) FROM children c WHERE c.version - 1 <> (SELECT COUNT(*) FROM change_log l \
+                 WHERE l.entity_id = c.id AND l.entity = 'child' AND l.action = 'update')",
+                "children whose version does not match their recorded updates",
+            ),
+        ];
+        for (sql, what) in checks {
+            let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&self.pool).await?;
+            if n > 0 {
+                problems.push(format!("{n} {what}"));
+            }
+        }
+        Ok(problems)
+    }
+
+    async fn create_area(&self, code: &AreaCode, name: &Name, stamp: &Stamp) -> StoreResult<Area> {
+        let area = Area { id: AreaId::new(), code: code.clone(), name: name.clone() };
+        let mut tx = self.write().await?;
+        sqlx::query("INSERT INTO areas (id, code, name, created_at_ms, created_by) VALUES ($1, $2, $3, $4, $5)")
+            .bind(area.id.to_string())
+            .bind(code.to_string())
+            .bind(name.to_string())
+            .bind(stamp.at.as_millisecond())
+            .bind(stamp.by.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::Duplicate(format!("an area with code {code} already exists"))
+                } else {
+                    e.into()
+                }
+            })?;
+        log_change(&mut tx, area.id, stamp, "area", &area.id.to_string(), "create", serde_json::json!({ "code": code })).await?;
+        tx.commit().await?;
+        Ok(area)
+    }
+
+    async fn area_by_code(&self, code: &AreaCode) -> StoreResult<Option<Area>> {
+        let sql = format!("SELECT {} FROM areas WHERE code = $1", rows::AREA_COLUMNS);
+        Ok(self.all(&sql, vec![code.to_string().into()], rows::area).await?.pop())
+    }
+
+    async fn areas(&self) -> StoreResult<Vec<Area>> {
+        self.all(&format!("SELECT {} FROM areas ORDER BY code", rows::AREA_COLUMNS), vec![], rows::area).await
+    }
+
+    async fn organisations(&self, area: AreaId) -> StoreResult<Vec<Organisation>> {
+        let sql = format!("SELECT {} FROM organisations WHERE area_id = $1 ORDER BY kind, name, id", rows::ORGANISATION_COLUMNS);
+        self.all(&sql, vec![area.to_string().into()], rows::organisation).await
+    }
+
+    async fn professionals(&self, area: AreaId) -> StoreResult<Vec<Professional>> {
+        let sql = format!("SELECT {} FROM professionals WHERE area_id = $1 ORDER BY team, name, id", rows::PROFESSIONAL_COLUMNS);
+        self.all(&sql, vec![area.to_string().into()], rows::professional).await
+    }
+
+    async fn clear_area(&self, area: AreaId, stamp: &Stamp) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        for table in ["lead_assignments", "consents", "family_members", "children", "professionals", "organisations", "change_log"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE area_id = $1")).bind(area.to_string()).execute(&mut *tx).await?;
+        }
+        log_change(&mut tx, area, stamp, "area", &area.to_string(), "clear", serde_json::json!({})).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn load_records(&self, area: AreaId, records: &AreaRecords, stamp: &Stamp, progress: Progress<'_>) -> StoreResult<()> {
+        let wrong_area = records.organisations.iter().any(|o| o.area_id != area)
+            || records.professionals.iter().any(|p| p.area_id != area)
+            || records.children.iter().any(|c| c.area_id != area)
+            || records.family_members.iter().any(|m| m.area_id != area)
+            || records.consents.iter().any(|c| c.area_id != area)
+            || records.lead_assignments.iter().any(|a| a.area_id != area);
+        if wrong_area {
+            return Err(StoreError::Refused("every record loaded into an area must belong to that area".into()));
+        }
+        let mut tally = Tally { done: 0, total: records.len() as u64, report: progress };
+        let mut tx = self.write().await?;
+        let area_text = area.to_string();
+        let org_columns = format!("{}, created_at_ms, created_by", rows::ORGANISATION_COLUMNS);
+        let pro_columns = format!("{}, created_at_ms, created_by", rows::PROFESSIONAL_COLUMNS);
+        let r = records;
+        insert_many(&mut tx, "organisations", &org_columns, &r.organisations, stamp, rows::organisation_args, Some(&mut tally)).await?;
+        insert_many(&mut tx, "professionals", &pro_columns, &r.professionals, stamp, rows::professional_args, Some(&mut tally)).await?;
+        insert_many(&mut tx, "children", rows::CHILD_COLUMNS, &r.children, stamp, rows::child_args, Some(&mut tally)).await?;
+        insert_many(&mut tx, "family_members", rows::FAMILY_COLUMNS, &r.family_members, stamp, rows::family_args, Some(&mut tally)).await?;
+        insert_many(&mut tx, "consents", rows::CONSENT_COLUMNS, &r.consents, stamp, rows::consent_args, Some(&mut tally)).await?;
+        insert_many(&mut tx, "lead_assignments", rows::LEAD_COLUMNS, &r.lead_assignments, stamp, rows::lead_args, Some(&mut tally)).await?;
+        log_change(&mut tx, area, stamp, "area", &area_text, "load",
+            serde_json::json!({ "children": records.children.len(), "records": records.len() })).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn create_child(&self, area: AreaId, details: &ChildDetails, stamp: &Stamp) -> StoreResult<Child> {
+        let child = Child {
+            id: ChildId::new(),
+            area_id: area,
+            details: details.clone(),
+            version: 1,
+            created_at: stamp.at,
+            created_by: stamp.by.clone(),
+            updated_at: stamp.at,
+            updated_by: stamp.by.clone(),
+        };
+        let mut tx = self.write().await?;
+        insert_child(&mut tx, &child, stamp).await?;
+        log_change(&mut tx, area, stamp, "child", &child.id.to_string(), "create", serde_json::json!({ "version": 1 })).await?;
+        tx.commit().await?;
+        Ok(child)
+    }
+
+    async fn child(&self, area: AreaId, id: ChildId) -> StoreResult<Child> {
+        let mut conn = self.pool.acquire().await?;
+        fetch_child(&mut conn, area, id).await?.ok_or(StoreError::NotFound)
+    }
+
+    async fn child_by_reference(&self, area: AreaId, reference: &ChildReference) -> StoreResult<Option<Child>> {
+        let sql = format!("SELECT {} FROM children WHERE area_id = $1 AND reference = $2", rows::CHILD_COLUMNS);
+        Ok(self.all(&sql, vec![area.to_string().into(), reference.to_string().into()], rows::child).await?.pop())
+    }
+
+    async fn update_child(&self, area: AreaId, id: ChildId, expected_version: i64, details: &ChildDetails, stamp: &Stamp) -> StoreResult<Child> {
+        let mut tx = self.write().await?;
+        let current = fetch_child(&mut tx, area, id).await?.ok_or(StoreError::NotFound)?;
+        if current.version != expected_version {
+            return Err(StoreError::VersionConflict { expected: expected_version, current: current.version });
+        }
+        if &current.details == details {
+            return Ok(current);
+        }
+        let updated = replace_child(&mut tx, &current, details, stamp).await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    async fn list_children(&self, area: AreaId, query: &ChildQuery) -> StoreResult<Page<Child>> {
+        let mut sql = format!("SELECT {} FROM children c WHERE c.area_id = $1", rows::CHILD_COLUMNS);
+        let mut args: Vec<Arg> = vec![area.to_string().into()];
+        let mut add = |sql: &mut String, condition: &str, arg: Arg| {
+            args.push(arg);
+            sql.push_str(&condition.replace("$?", &format!("${}", args.len())));
+        };
+        if let Some(need) = query.primary_need {
+            add(&mut sql, " AND c.primary_need = $?", need.code().into());
+        }
+        if let Some(status) = query.ehc_plan_status {
+            add(&mut sql, " AND c.ehc_plan_status = $?", status.code().into());
+        }
+        if let Some(p) = query.lead_professional {
+            add(&mut sql, " AND EXISTS (SELECT 1 FROM lead_assignments l WHERE l.child_id = c.id \
+                 AND l.until_ms IS NULL AND l.professional_id = $?)", p.to_string().into());
+        }
+        // Each word must appear in the name or the reference.
+        for word in query.search.iter().flat_map(|s| s.split_whitespace()).take(5) {
+            let escaped = word.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            add(&mut sql, " AND (c.sort_name LIKE $? ESCAPE '\\' OR lower(c.reference) LIKE $? ESCAPE '\\')",
+                format!("%{escaped}%").into());
+        }
+        let key = match query.sort {
+            ChildSort::Reference => "reference",
+            ChildSort::Name => "sort_name",
+            ChildSort::DateOfBirth => "date_of_birth",
+        };
+        if let Some(after) = &query.after {
+            args.push(after.key.clone().into());
+            args.push(after.id.to_string().into());
+            sql.push_str(&format!(" AND (c.{key}, c.id) > (${}, ${})", args.len() - 1, args.len()));
+        }
+        sql.push_str(&format!(" ORDER BY c.{key}, c.id LIMIT {}", query.limit + 1));
+        let mut items = self.all(&sql, args, rows::child).await?;
+        let next = if items.len() > query.limit as usize {
+            items.truncate(query.limit as usize);
+            items.last().map(|c| Cursor {
+                sort: query.sort,
+                key: match query.sort {
+                    ChildSort::Reference => c.details.reference.to_string(),
+                    ChildSort::Name => c.details.name_key(),
+                    ChildSort::DateOfBirth => c.details.date_of_birth.to_string(),
+                },
+                id: c.id,
+            })
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+
+    async fn count_children(&self, area: AreaId) -> StoreResult<u64> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM children WHERE area_id = $1")
+            .bind(area.to_string())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n as u64)
+    }
+
+    async fn import_children(&self, area: AreaId, children: &[ChildDetails], stamp: &Stamp) -> StoreResult<ImportSummary> {
+        let mut summary = ImportSummary::default();
+        let mut tx = self.write().await?;
+        let sql = format!("SELECT {} FROM children WHERE area_id = $1 AND reference = $2", rows::CHILD_COLUMNS);
+        for details in children {
+            let row = sqlx::query(&sql)
+                .bind(area.to_string())
+                .bind(details.reference.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+            match row.as_ref().map(rows::child).transpose()? {
+                None => {
+                    let child = Child {
+                        id: ChildId::new(),
+                        area_id: area,
+                        details: details.clone(),
+                        version: 1,
+                        created_at: stamp.at,
+                        created_by: stamp.by.clone(),
+                        updated_at: stamp.at,
+                        updated_by: stamp.by.clone(),
+                    };
+                    insert_child(&mut tx, &child, stamp).await?;
+                    log_change(&mut tx, area, stamp, "child", &child.id.to_string(), "import", serde_json::json!({ "version": 1 })).await?;
+                    summary.created += 1;
+                }
+                Some(current) if current.details == *details => summary.unchanged += 1,
+                Some(current) => {
+                    replace_child(&mut tx, &current, details, stamp).await?;
+                    summary.updated += 1;
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(summary)
+    }
+
+    async fn add_family_member(&self, area: AreaId, child: ChildId, details: &FamilyMemberDetails, stamp: &Stamp) -> StoreResult<FamilyMember> {
+        let member = FamilyMember {
+            id: FamilyMemberId::new(),
+            area_id: area,
+            child_id: child,
+            details: details.clone(),
+            version: 1,
+            updated_at: stamp.at,
+            updated_by: stamp.by.clone(),
+        };
+        let mut tx = self.write().await?;
+        child_exists(&mut tx, area, child).await?;
+        insert_many(&mut tx, "family_members", rows::FAMILY_COLUMNS, &[member.clone()], stamp, rows::family_args, None).await?;
+        log_change(&mut tx, area, stamp, "family_member", &member.id.to_string(), "create",
+            serde_json::json!({ "child_id": child })).await?;
+        tx.commit().await?;
+        Ok(member)
+    }
+
+    async fn family_members(&self, area: AreaId, child: ChildId) -> StoreResult<Vec<FamilyMember>> {
+        let sql = format!("SELECT {} FROM family_members WHERE area_id = $1 AND child_id = $2 ORDER BY created_at_ms, id", rows::FAMILY_COLUMNS);
+        self.all(&sql, vec![area.to_string().into(), child.to_string().into()], rows::family_member).await
+    }
+
+    async fn record_consent(&self, area: AreaId, child: ChildId, details: &ConsentDetails, stamp: &Stamp) -> StoreResult<Consent> {
+        let mut tx = self.write().await?;
+        let subject = fetch_child(&mut tx, area, child).await?.ok_or(StoreError::NotFound)?;
+        let org: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM organisations WHERE area_id = $1 AND id = $2")
+            .bind(area.to_string())
+            .bind(details.organisation_id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if org.is_none() {
+            return Err(StoreError::Refused("there is no such organisation in this area".into()));
+        }
+        match details.given_by {
+            ConsentGiver::FamilyMember(id) => {
+                let member: Option<(i64,)> = sqlx::query_as(
+                    "SELECT parental_responsibility FROM family_members WHERE area_id = $1 AND child_id = $2 AND id = $3",
+                )
+                .bind(area.to_string())
+                .bind(child.to_string())
+                .bind(id.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+                match member {
+                    None => return Err(StoreError::Refused("consent can only be given by a member of this child's family".into())),
+                    Some((0,)) => return Err(StoreError::Refused("consent can only be given by someone with parental responsibility".into())),
+                    Some(_) => {}
+                }
+            }
+            ConsentGiver::YoungPerson => {
+                // From 16 a young person decides for themself (Mental Capacity Act 2005).
+                if age_on(subject.details.date_of_birth, details.given_on).is_none_or(|age| age < 16) {
+                    return Err(StoreError::Refused("a young person can give consent themself from the age of 16".into()));
+                }
+            }
+        }
+        let consent = Consent {
+            id: ConsentId::new(),
+            area_id: area,
+            child_id: child,
+            details: details.clone(),
+            recorded_at: stamp.at,
+            recorded_by: stamp.by.clone(),
+            withdrawn_at: None,
+            withdrawn_by: None,
+        };
+        insert_many(&mut tx, "consents", rows::CONSENT_COLUMNS, &[consent.clone()], stamp, rows::consent_args, None).await?;
+        log_change(&mut tx, area, stamp, "consent", &consent.id.to_string(), "record",
+            serde_json::json!({ "child_id": child, "shares": details.shares.code() })).await?;
+        tx.commit().await?;
+        Ok(consent)
+    }
+
+    async fn withdraw_consent(&self, area: AreaId, id: ConsentId, stamp: &Stamp) -> StoreResult<Consent> {
+        let mut tx = self.write().await?;
+        let sql = format!("SELECT {} FROM consents WHERE area_id = $1 AND id = $2", rows::CONSENT_COLUMNS);
+        let row = sqlx::query(&sql).bind(area.to_string()).bind(id.to_string()).fetch_optional(&mut *tx).await?;
+        let mut consent = row.as_ref().map(rows::consent).transpose()?.ok_or(StoreError::NotFound)?;
+        if let Some(at) = consent.withdrawn_at {
+            return Err(StoreError::Refused(format!("this consent was already withdrawn on {}", date_in_england(at))));
+        }
+        let result = sqlx::query("UPDATE consents SET withdrawn_at_ms = $1, withdrawn_by = $2 WHERE area_id = $3 AND id = $4 AND withdrawn_at_ms IS NULL")
+            .bind(stamp.at.as_millisecond())
+            .bind(stamp.by.to_string())
+            .bind(area.to_string())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if result.rows_affected() != 1 {
+            return Err(StoreError::Refused("this consent was withdrawn by someone else just now".into()));
+        }
+        log_change(&mut tx, area, stamp, "consent", &id.to_string(), "withdraw", serde_json::json!({ "child_id": consent.child_id })).await?;
+        tx.commit().await?;
+        consent.withdrawn_at = Some(stamp.at);
+        consent.withdrawn_by = Some(stamp.by.clone());
+        Ok(consent)
+    }
+
+    async fn consents(&self, area: AreaId, child: ChildId) -> StoreResult<Vec<Consent>> {
+        let sql = format!("SELECT {} FROM consents WHERE area_id = $1 AND child_id = $2 ORDER BY recorded_at_ms, id", rows::CONSENT_COLUMNS);
+        self.all(&sql, vec![area.to_string().into(), child.to_string().into()], rows::consent).await
+    }
+
+    async fn assign_lead_professional(&self, area: AreaId, child: ChildId, professional: ProfessionalId, reason: &str, stamp: &Stamp) -> StoreResult<LeadAssignment> {
+        let reason = allot_domain::text::optional_text(Some(reason), 500)
+            .map_err(StoreError::Refused)?
+            .ok_or_else(|| StoreError::Refused("give a reason for the change of lead professional".into()))?;
+        let mut tx = self.write().await?;
+        child_exists(&mut tx, area, child).await?;
+        let found: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM professionals WHERE area_id = $1 AND id = $2")
+            .bind(area.to_string())
+            .bind(professional.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if found.is_none() {
+            return Err(StoreError::Refused("there is no such professional in this area".into()));
+        }
+        let current: Option<(String,)> = sqlx::query_as("SELECT professional_id FROM lead_assignments WHERE child_id = $1 AND until_ms IS NULL")
+            .bind(child.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if current.as_ref().is_some_and(|(p,)| *p == professional.to_string()) {
+            return Err(StoreError::Refused("this professional is already the child's lead professional".into()));
+        }
+        sqlx::query("UPDATE lead_assignments SET until_ms = $1 WHERE area_id = $2 AND child_id = $3 AND until_ms IS NULL")
+            .bind(stamp.at.as_millisecond())
+            .bind(area.to_string())
+            .bind(child.to_string())
+            .execute(&mut *tx)
+            .await?;
+        let spell = LeadAssignment {
+            area_id: area,
+            child_id: child,
+            professional_id: professional,
+            from: stamp.at,
+            until: None,
+            assigned_by: stamp.by.clone(),
+            reason,
+        };
+        insert_many(&mut tx, "lead_assignments", rows::LEAD_COLUMNS, &[spell.clone()], stamp, rows::lead_args, None).await?;
+        log_change(&mut tx, area, stamp, "child", &child.to_string(), "assign_lead_professional",
+            serde_json::json!({ "professional_id": professional })).await?;
+        tx.commit().await?;
+        Ok(spell)
+    }
+
+    async fn lead_history(&self, area: AreaId, child: ChildId) -> StoreResult<Vec<LeadAssignment>> {
+        let sql = format!("SELECT {} FROM lead_assignments WHERE area_id = $1 AND child_id = $2 \
+             ORDER BY from_ms, CASE WHEN until_ms IS NULL THEN 1 ELSE 0 END, until_ms, id", rows::LEAD_COLUMNS);
+        self.all(&sql, vec![area.to_string().into(), child.to_string().into()], rows::lead_assignment).await
+    }
+
+    async fn changes(&self, area: AreaId, entity_id: &str) -> StoreResult<Vec<Change>> {
+        let rows = sqlx::query("SELECT at_ms, actor, entity, entity_id, action, detail FROM change_log WHERE area_id = $1 AND entity_id = $2 ORDER BY seq")
+            .bind(area.to_string())
+            .bind(entity_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let r = rows::Reader { row, table: "change_log" };
+                Ok(Change {
+                    at: r.time("at_ms")?,
+                    actor: r.text("actor")?,
+                    entity: r.text("entity")?,
+                    entity_id: r.text("entity_id")?,
+                    action: r.text("action")?,
+                    detail: r.parsed("detail", |s| serde_json::from_str::<serde_json::Value>(s))?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,414 @@
+//! The storage conformance suite: the same stories against SQLite and
+//! PostgreSQL (when `ALLOT_TEST_DATABASE_URL` is set).
+
+use allot_domain::child::{ChildDetails, ChildForm};
+use allot_domain::consent::{ConsentDetails, ConsentGiver, SharedInformation};
+use allot_domain::family::FamilyMemberForm;
+use allot_domain::organisation::{Organisation, OrganisationKind};
+use allot_domain::paging::{ChildQuery, ChildSort};
+use allot_domain::professional::{Professional, ProfessionalRole};
+use allot_domain::records::AreaRecords;
+use allot_domain::{Actor, AreaCode, AreaId, EhcPlanStatus, Name, OrganisationId, PrimaryNeed, ProfessionalId, Stamp};
+use allot_store::testing::TestDatabase;
+use allot_store::{Engine, SqlStore, Store, StoreError, on_both_engines};
+use jiff::civil::date;
+
+const TODAY: jiff::civil::Date = date(2026, 11, 22);
+
+fn stamp(who: &str) -> Stamp {
+    Stamp::now(Actor::parse(who).unwrap())
+}
+
+fn child(reference: &str, given: &str, family: &str, dob: &str) -> ChildDetails {
+    ChildForm {
+        reference: Some(reference.into()),
+        legal_given_names: Some(given.into()),
+        legal_family_name: Some(family.into()),
+        date_of_birth: Some(dob.into()),
+        sex: Some("male".into()),
+        primary_need: Some("SLCN".into()),
+        ehc_plan_status: Some("final".into()),
+        ..Default::default()
+    }
+    .parse(TODAY)
+    .unwrap()
+}
+
+async fn area(store: &SqlStore, code: &str) -> AreaId {
+    store.create_area(&AreaCode::parse(code).unwrap(), &Name::parse("Test Council").unwrap(), &stamp("setup")).await.unwrap().id
+}
+
+/// An area with a council, a school and two caseworkers.
+async fn area_with_staff(store: &SqlStore, code: &str) -> (AreaId, OrganisationId, [ProfessionalId; 2]) {
+    let area = area(store, code).await;
+    let council = Organisation { id: OrganisationId::new(), area_id: area, kind: OrganisationKind::Council, name: Name::parse("Council").unwrap(), code: None };
+    let pro = |name: &str| Professional {
+        id: ProfessionalId::new(),
+        area_id: area,
+        organisation_id: council.id,
+        name: Name::parse(name).unwrap(),
+        role: ProfessionalRole::SenCaseworker,
+        team: Name::parse("SEN North").unwrap(),
+        email: format!("{}@council.example", name.to_lowercase()),
+    };
+    let (a, b) = (pro("Asha"), pro("Ben"));
+    let ids = [a.id, b.id];
+    let records = AreaRecords { organisations: vec![council.clone()], professionals: vec![a, b], ..Default::default() };
+    store.load_records(area, &records, &stamp("setup"), &|_, _| {}).await.unwrap();
+    (area, council.id, ids)
+}
+
+on_both_engines!(
+    a_child_is_created_read_and_counted,
+    a_stale_update_is_refused_and_changes_nothing,
+    two_simultaneous_updates_from_one_version_let_exactly_one_win,
+    an_update_that_changes_nothing_keeps_the_version,
+    references_are_unique_within_an_area_only,
+    another_areas_child_looks_like_no_child,
+    paging_visits_every_child_once_in_order,
+    filters_and_search_narrow_the_list,
+    importing_the_same_children_twice_changes_nothing,
+    consent_withdrawal_takes_effect_at_once_and_only_once,
+    only_the_right_people_can_give_consent,
+    lead_professional_history_has_no_gaps,
+    every_change_records_who_and_when,
+    migrating_twice_applies_nothing_new,
+    verify_passes_on_good_data_and_names_corrupt_rows,
+    clearing_an_area_leaves_other_areas_alone,
+);
+
+async fn a_child_is_created_read_and_counted(db: TestDatabase) {
+    let store = db.store().await;
+    let area = area(&store, "E06000001").await;
+    let details = ChildForm {
+        upn: Some("T801200100101".into()),
+        nhs_number: Some("943 476 5919".into()),
+        postcode: Some("bs1 4dj".into()),
+        address: Some("1 Mill Lane".into()),
+        address_protected: Some(true),
+        preferred_name: Some("Sam".into()),
+        ..child("WV-1", "Samuel", "O'Brien", "2012-02-29").to_form()
+    }
+    .parse(TODAY)
+    .unwrap();
+    let created = store.create_child(area, &details, &stamp("caseworker:asha")).await.unwrap();
+    assert_eq!(created.version, 1);
+    let read = store.child(area, created.id).await.unwrap();
+    assert_eq!(read.details, details, "every field survives the round trip");
+    assert_eq!(read.created_by.as_str(), "caseworker:asha");
+    assert_eq!(read.created_at.as_millisecond(), created.created_at.as_millisecond());
+    assert_eq!(store.count_children(area).await.unwrap(), 1);
+    assert_eq!(store.child_by_reference(area, &details.reference).await.unwrap().unwrap().id, created.id);
+}
+
+async fn a_stale_update_is_refused_and_changes_nothing(db: TestDatabase) {
+    let store = db.store().await;
+    let area = area(&store, "E06000001").await;
+    let c = store.create_child(area, &child("WV-1", "Amara", "Okafor", "2014-09-23"), &stamp("a")).await.unwrap();
+    let first = ChildDetails { ehc_plan_status: EhcPlanStatus::Ceased, ..c.details.clone() };
+    let v2 = store.update_child(area, c.id, 1, &first, &stamp("b")).await.unwrap();
+    assert_eq!(v2.version, 2);
+    let second = ChildDetails { primary_need: Some(PrimaryNeed::Asd), ..c.details.clone() };
+    match store.update_child(area, c.id, 1, &second, &stamp("c")).await {
+        Err(StoreError::VersionConflict { expected: 1, current: 2 }) => {}
+        other => panic!("expected a version conflict, got {other:?}"),
+    }
+    let now = store.child(area, c.id).await.unwrap();
+    assert_eq!(now.details, first, "the stale update was not applied");
+    assert_eq!(now.updated_by.as_str(), "b");
+}
+
+async fn two_simultaneous_updates_from_one_version_let_exactly_one_win(db: TestDatabase) {
+    let store = db.store().await;
+    let area = area(&store, "E06000001").await;
+    let c = store.create_child(area, &child("WV-1", "Amara", "Okafor", "2014-09-23"), &stamp("a")).await.unwrap();
+    let mut tasks = Vec::new();
+    for need in [PrimaryNeed::Asd, PrimaryNeed::Semh, PrimaryNeed::Hi, PrimaryNeed::Vi] {
+        let (store, details) = (store.clone(), ChildDetails { primary_need: Some(need), ..c.details.clone() });
+        tasks.push(tokio::spawn(async move { store.update_child(area, c.id, 1, &details, &stamp("x")).await }));
+    }
+    let mut wins = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(updated) => {
+                wins += 1;
+                assert_eq!(updated.version, 2);
+            }
+            Err(StoreError::VersionConflict { expected: 1, current: 2 }) => {}
+            Err(e) => panic!("unexpected error {e}"),
+        }
+    }
+    assert_eq!(wins, 1);
+    assert_eq!(store.child(area, c.id).await.unwrap().version, 2);
+}
+
+async fn an_update_that_changes_nothing_keeps_the_version(db: TestDatabase) {
+    let store = db.store().await;
+    let area = area(&store, "E06000001").await;
+    let c = store.create_child(area, &child("WV-1", "Amara", "Okafor", "2014-09-23"), &stamp("a")).await.unwrap();
+    let same = store.update_child(area, c.id, 1, &c.details, &stamp("b")).await.unwrap();
+    assert_eq!((same.version, same.updated_by.as_str()), (1, "a"));
+}
+
+async fn references_are_unique_within_an_area_only(db: TestDatabase) {
+    let store = db.store().await;
+    let (a, b) = (area(&store, "E06000001").await, area(&store, "E06000002").await);
+    store.create_child(a, &child("WV-1", "Amara", "Okafor", "2014-09-23"), &stamp("x")).await.unwrap();
+    match store.create_child(a, &child("WV-1", "Other", "Child", "2015-01-01"), &stamp("x")).await {
+        Err(StoreError::Duplicate(msg)) => assert!(msg.contains("WV-1"), "{msg}"),
+        other => panic!("expected a duplicate, got {other:?}"),
+    }
+    store.create_child(b, &child("WV-1", "Other", "Child", "2015-01-01"), &stamp("x")).await.unwrap();
+    assert_eq!(store.count_children(a).await.unwrap(), 1);
+    let dup_code = store.create_area(&AreaCode::parse("E06000001").unwrap(), &Name::parse("Again").unwrap(), &stamp("x")).await;
+    assert!(matches!(dup_code, Err(StoreError::Duplicate(_))));
+}
+
+async fn another_areas_child_looks_like_no_child(db: TestDatabase) {
+    let store = db.store().await;
+    let (a, b) = (area(&store, "E06000001").await, area(&store, "E06000002").await);
+    let c = store.create_child(a, &child("WV-1", "Amara", "Okafor", "2014-09-23"), &stamp("x")).await.unwrap();
+    assert!(matches!(store.child(b, c.id).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.child(b, allot_domain::ChildId::new()).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.update_child(b, c.id, 1, &c.details, &stamp("x")).await, Err(StoreError::NotFound)));
+    assert!(store.list_children(b, &ChildQuery::default()).await.unwrap().items.is_empty());
+    assert!(store.child_by_reference(b, &c.details.reference).await.unwrap().is_none());
+    assert!(store.changes(b, &c.id.to_string()).await.unwrap().is_empty());
+}
+
+async fn paging_visits_every_child_once_in_order(db: TestDatabase) {
+    let store = db.store().await;
+    let area = area(&store, "E06000001").await;
+    let names = ["Zoe", "adam", "Émile", "Bea", "bea", "Cy", "O'Neil", "de Souza", "Mc Ewan", "Ng", "Ng", "Åsa", "Li"];
+    for (i, n) in names.iter().enumerate() {
+        let dob = format!("20{:02}-0{}-1{}", 5 + i % 15, 1 + i % 9, i % 10);
+        store.create_child(area, &child(&format!("R{:03}", 13 - i), "Kid", n, &dob), &stamp("x")).await.unwrap();
+    }
+    for sort in ChildSort::ALL {
+        let mut seen = Vec::new();
+        let mut after = None;
+        loop {
+            let page = store.list_children(area, &ChildQuery { sort: *sort, limit: 4, after, ..Default::default() }).await.unwrap();
+            assert!(page.items.len() <= 4);
+            seen.extend(page.items);
+            match page.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(seen.len(), names.len(), "{sort:?}: every child once");
+        let keys: Vec<(String, String)> = seen
+            .iter()
+            .map(|c| {
+                let key = match sort {
+                    ChildSort::Reference => c.details.reference.to_string(),
+                    ChildSort::Name => c.details.name_key(),
+                    ChildSort::DateOfBirth => c.details.date_of_birth.to_string(),
+                };
+                (key, c.id.to_string())
+            })
+            .collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(keys, sorted, "{sort:?}: in byte order of the key, then id");
+    }
+}
+
+async fn filters_and_search_narrow_the_list(db: TestDatabase) {
+    let store = db.store().await;
+    let (area, _, [asha, _]) = area_with_staff(&store, "E06000001").await;
+    let a = store.create_child(area, &child("WV-100", "Amara Grace", "Okafor", "2014-09-23"), &stamp("x")).await.unwrap();
+    let b = ChildDetails { primary_need: Some(PrimaryNeed::Asd), ..child("WV-200", "Ben", "Smith_Jones", "2010-01-01") };
+    let b = store.create_child(area, &b, &stamp("x")).await.unwrap();
+    let c = ChildDetails { ehc_plan_status: EhcPlanStatus::Requested, ..child("XX-300", "Cara", "100% Jones", "2011-01-01") };
+    store.create_child(area, &c, &stamp("x")).await.unwrap();
+    store.assign_lead_professional(area, b.id, asha, "new case", &stamp("x")).await.unwrap();
+    let refs = |q: ChildQuery| {
+        let store = store.clone();
+        async move {
+            store.list_children(area, &q).await.unwrap().items.into_iter().map(|c| c.details.reference.to_string()).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(refs(ChildQuery { primary_need: Some(PrimaryNeed::Asd), ..Default::default() }).await, ["WV-200"]);
+    assert_eq!(refs(ChildQuery { ehc_plan_status: Some(EhcPlanStatus::Final), ..Default::default() }).await, ["WV-100", "WV-200"]);
+    assert_eq!(refs(ChildQuery { lead_professional: Some(asha), ..Default::default() }).await, ["WV-200"]);
+    assert_eq!(refs(ChildQuery { search: Some("grace OKAFOR".into()), ..Default::default() }).await, ["WV-100"]);
+    assert_eq!(refs(ChildQuery { search: Some("wv-".into()), ..Default::default() }).await, ["WV-100", "WV-200"]);
+    assert_eq!(refs(ChildQuery { search: Some("jones".into()), ..Default::default() }).await, ["WV-200", "XX-300"]);
+    // LIKE's wildcards in a search are taken literally.
+    assert_eq!(refs(ChildQuery { search: Some("100%".into()), ..Default::default() }).await, ["XX-300"]);
+    assert_eq!(refs(ChildQuery { search: Some("h_j".into()), ..Default::default() }).await, ["WV-200"]);
+    assert_eq!(refs(ChildQuery { search: Some("nobody".into()), ..Default::default() }).await, Vec::<String>::new());
+    let _ = a;
+}
+
+async fn importing_the_same_children_twice_changes_nothing(db: TestDatabase) {
+    let store = db.store().await;
+    let area = area(&store, "E06000001").await;
+    let rows = vec![child("A1", "Amara", "Okafor", "2014-09-23"), child("A2", "Ben", "Smith", "2010-01-01")];
+    let first = store.import_children(area, &rows, &stamp("import")).await.unwrap();
+    assert_eq!((first.created, first.updated, first.unchanged), (2, 0, 0));
+    let again = store.import_children(area, &rows, &stamp("import")).await.unwrap();
+    assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 2));
+    let changed = vec![rows[0].clone(), ChildDetails { primary_need: Some(PrimaryNeed::Pd), ..rows[1].clone() }];
+    let third = store.import_children(area, &changed, &stamp("import")).await.unwrap();
+    assert_eq!((third.created, third.updated, third.unchanged), (0, 1, 1));
+    let ben = store.child_by_reference(area, &rows[1].reference).await.unwrap().unwrap();
+    assert_eq!((ben.version, ben.details.primary_need), (2, Some(PrimaryNeed::Pd)));
+    let log = store.changes(area, &ben.id.to_string()).await.unwrap();
+    assert_eq!(log.iter().map(|c| c.action.as_str()).collect::<Vec<_>>(), ["import", "update"]);
+    assert_eq!(log[1].detail["fields"], serde_json::json!(["primary_need"]));
+}
+
+async fn consent_withdrawal_takes_effect_at_once_and_only_once(db: TestDatabase) {
+    let store = db.store().await;
+    let (area, council, _) = area_with_staff(&store, "E06000001").await;
+    let c = store.create_child(area, &child("WV-1", "Amara", "Okafor", "2014-09-23"), &stamp("x")).await.unwrap();
+    let mum = FamilyMemberForm {
+        name: Some("Grace Okafor".into()),
+        relationship: Some("mother".into()),
+        parental_responsibility: Some(true),
+        contact_by: Some("letter".into()),
+        ..Default::default()
+    }
+    .parse()
+    .unwrap();
+    let mum = store.add_family_member(area, c.id, &mum, &stamp("x")).await.unwrap();
+    let details = ConsentDetails { given_by: ConsentGiver::FamilyMember(mum.id), organisation_id: council, shares: SharedInformation::Health, given_on: date(2026, 1, 5) };
+    let consent = store.record_consent(area, c.id, &details, &stamp("x")).await.unwrap();
+    let withdrawn = store.withdraw_consent(area, consent.id, &stamp("mum")).await.unwrap();
+    let stored = store.consents(area, c.id).await.unwrap().remove(0);
+    assert_eq!(stored.withdrawn_at.map(|t| t.as_millisecond()), withdrawn.withdrawn_at.map(|t| t.as_millisecond()));
+    assert!(!stored.is_active(withdrawn.withdrawn_at.unwrap(), TODAY));
+    assert_eq!(stored.withdrawn_by.unwrap().as_str(), "mum");
+    match store.withdraw_consent(area, consent.id, &stamp("mum")).await {
+        Err(StoreError::Refused(msg)) => assert!(msg.contains("already withdrawn"), "{msg}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+async fn only_the_right_people_can_give_consent(db: TestDatabase) {
+    let store = db.store().await;
+    let (area, council, _) = area_with_staff(&store, "E06000001").await;
+    let young = store.create_child(area, &child("WV-1", "Amara", "Okafor", "2012-01-10"), &stamp("x")).await.unwrap();
+    let gran = FamilyMemberForm {
+        name: Some("Ada Okafor".into()),
+        relationship: Some("grandparent".into()),
+        parental_responsibility: Some(false),
+        contact_by: Some("letter".into()),
+        ..Default::default()
+    }
+    .parse()
+    .unwrap();
+    let gran = store.add_family_member(area, young.id, &gran, &stamp("x")).await.unwrap();
+    let by = |given_by, on| ConsentDetails { given_by, organisation_id: council, shares: SharedInformation::Education, given_on: on };
+    let refused = |r| matches!(r, Err(StoreError::Refused(_)));
+    assert!(refused(store.record_consent(area, young.id, &by(ConsentGiver::FamilyMember(gran.id), TODAY), &stamp("x")).await));
+    // Turns 16 on 2028-01-10: not the day before, yes on the day.
+    assert!(refused(store.record_consent(area, young.id, &by(ConsentGiver::YoungPerson, TODAY), &stamp("x")).await));
+    let older = store.create_child(area, &child("WV-2", "Kofi", "Okafor", "2010-11-22"), &stamp("x")).await.unwrap();
+    assert!(refused(store.record_consent(area, older.id, &by(ConsentGiver::YoungPerson, date(2026, 11, 21)), &stamp("x")).await));
+    store.record_consent(area, older.id, &by(ConsentGiver::YoungPerson, TODAY), &stamp("x")).await.unwrap();
+    // Another child's family member cannot consent for this child.
+    assert!(refused(store.record_consent(area, older.id, &by(ConsentGiver::FamilyMember(gran.id), TODAY), &stamp("x")).await));
+    // Nor can anything be recorded against another area's organisation.
+    let (other_area, other_council, _) = area_with_staff(&store, "E06000002").await;
+    assert!(refused(store.record_consent(area, older.id, &ConsentDetails { organisation_id: other_council, ..by(ConsentGiver::YoungPerson, TODAY) }, &stamp("x")).await));
+    assert!(matches!(store.record_consent(other_area, older.id, &by(ConsentGiver::YoungPerson, TODAY), &stamp("x")).await, Err(StoreError::NotFound)));
+}
+
+async fn lead_professional_history_has_no_gaps(db: TestDatabase) {
+    let store = db.store().await;
+    let (area, _, [asha, ben]) = area_with_staff(&store, "E06000001").await;
+    let c = store.create_child(area, &child("WV-1", "Amara", "Okafor", "2014-09-23"), &stamp("x")).await.unwrap();
+    store.assign_lead_professional(area, c.id, asha, "new referral", &stamp("manager")).await.unwrap();
+    let again = store.assign_lead_professional(area, c.id, asha, "again", &stamp("manager")).await;
+    assert!(matches!(again, Err(StoreError::Refused(_))));
+    assert!(matches!(store.assign_lead_professional(area, c.id, ben, "  ", &stamp("m")).await, Err(StoreError::Refused(_))));
+    store.assign_lead_professional(area, c.id, ben, "Asha moved team", &stamp("manager")).await.unwrap();
+    let history = store.lead_history(area, c.id).await.unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0].professional_id, asha);
+    assert_eq!(history[0].until, Some(history[1].from), "the old spell ends as the new one starts");
+    assert_eq!((history[1].professional_id, history[1].until), (ben, None));
+    assert_eq!(history[1].reason, "Asha moved team");
+    let caseload = |p| ChildQuery { lead_professional: Some(p), ..Default::default() };
+    assert!(store.list_children(area, &caseload(asha)).await.unwrap().items.is_empty());
+    assert_eq!(store.list_children(area, &caseload(ben)).await.unwrap().items.len(), 1);
+}
+
+async fn every_change_records_who_and_when(db: TestDatabase) {
+    let store = db.store().await;
+    let area = area(&store, "E06000001").await;
+    let before = jiff::Timestamp::now();
+    let c = store.create_child(area, &child("WV-1", "Amara", "Okafor", "2014-09-23"), &stamp("caseworker:asha")).await.unwrap();
+    let d = ChildDetails { postcode: Some(allot_domain::Postcode::parse("BS1 4DJ").unwrap()), ..c.details.clone() };
+    store.update_child(area, c.id, 1, &d, &stamp("caseworker:ben")).await.unwrap();
+    let log = store.changes(area, &c.id.to_string()).await.unwrap();
+    let summary: Vec<(&str, &str)> = log.iter().map(|c| (c.action.as_str(), c.actor.as_str())).collect();
+    assert_eq!(summary, [("create", "caseworker:asha"), ("update", "caseworker:ben")]);
+    assert!(log.iter().all(|c| c.at >= before.checked_sub(jiff::SignedDuration::from_millis(1)).unwrap()));
+    assert_eq!(log[1].detail, serde_json::json!({ "version": 2, "fields": ["postcode"] }));
+}
+
+async fn migrating_twice_applies_nothing_new(db: TestDatabase) {
+    let store = db.store().await;
+    assert!(store.migrate().await.unwrap().is_empty());
+    store.ready().await.unwrap();
+}
+
+async fn verify_passes_on_good_data_and_names_corrupt_rows(db: TestDatabase) {
+    let store = db.store().await;
+    let (area, _, [asha, _]) = area_with_staff(&store, "E06000001").await;
+    let c = store.create_child(area, &child("WV-1", "Amara", "Okafor", "2014-09-23"), &stamp("x")).await.unwrap();
+    store.assign_lead_professional(area, c.id, asha, "new", &stamp("x")).await.unwrap();
+    assert_eq!(store.verify().await.unwrap(), Vec::<String>::new());
+    // Corrupt the stored UPN behind the store's back, as a bad manual fix would.
+    sqlx::any::install_default_drivers();
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&db_url(&db)).await.unwrap();
+    sqlx::Executor::execute(&mut conn, "UPDATE children SET upn = 'A123', version = 5").await.unwrap();
+    let problems = store.verify().await.unwrap();
+    assert!(problems.iter().any(|p| p.contains("children.upn")), "{problems:?}");
+    assert!(problems.iter().any(|p| p.contains("1 children whose version does not match their recorded updates")), "{problems:?}");
+    assert_eq!(problems.len(), 2, "{problems:?}");
+}
+
+fn db_url(db: &TestDatabase) -> String {
+    let redacted = db.url.redacted();
+    match db.url.engine() {
+        Engine::Sqlite => redacted,
+        // The test server's URL carries its password unredacted in the env.
+        Engine::Postgres => {
+            let admin = std::env::var(allot_store::testing::POSTGRES_ENV).unwrap();
+            let name = redacted.rsplit('/').next().unwrap().to_owned();
+            format!("{}/{name}", admin.rsplit_once('/').unwrap().0)
+        }
+    }
+}
+
+async fn clearing_an_area_leaves_other_areas_alone(db: TestDatabase) {
+    let store = db.store().await;
+    let (a, _, [asha, _]) = area_with_staff(&store, "E06000001").await;
+    let (b, _, _) = area_with_staff(&store, "E06000002").await;
+    let c = store.create_child(a, &child("WV-1", "Amara", "Okafor", "2014-09-23"), &stamp("x")).await.unwrap();
+    store.assign_lead_professional(a, c.id, asha, "new", &stamp("x")).await.unwrap();
+    store.create_child(b, &child("WV-1", "Amara", "Okafor", "2014-09-23"), &stamp("x")).await.unwrap();
+    store.clear_area(a, &stamp("demo")).await.unwrap();
+    assert_eq!(store.count_children(a).await.unwrap(), 0);
+    assert!(store.professionals(a).await.unwrap().is_empty());
+    assert_eq!(store.count_children(b).await.unwrap(), 1);
+    assert_eq!(store.professionals(b).await.unwrap().len(), 2);
+    assert_eq!(store.verify().await.unwrap(), Vec::<String>::new());
+}
+
+/// Both migration sets build the same tables, columns and indexes.
+#[tokio::test]
+async fn both_engines_build_the_same_schema() {
+    let Some(pg) = TestDatabase::new(Engine::Postgres).await else { return };
+    let lite = TestDatabase::new(Engine::Sqlite).await.unwrap();
+    let (lite_columns, lite_indexes) = lite.store().await.schema_summary().await.unwrap();
+    let (pg_columns, pg_indexes) = pg.store().await.schema_summary().await.unwrap();
+    assert!(lite_columns.len() > 50, "the summary read the schema: {lite_columns:?}");
+    assert_eq!(lite_columns, pg_columns);
+    assert_eq!(lite_indexes, pg_indexes);
+}
