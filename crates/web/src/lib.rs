@@ -1,1 +1,72 @@
+//! Allot's HTTP shell: the JSON API.
+//!
+//! Architecture invariant: this is the only crate that knows about HTTP and
+//! JSON. Handlers are thin: they parse the request into domain types (the
+//! domain's `*Form::parse`), call the [`Store`](allot_store::Store), and
+//! turn the answer into a response. Every route that touches a child's
+//! record goes through [`Caller`], the one place where sign-in, the access
+//! policy and the audit record of who looked belong.
 
+#![forbid(unsafe_code)]
+
+mod api;
+mod caller;
+mod openapi;
+mod problem;
+
+pub use api::{ApiRoute, routes};
+pub use caller::Caller;
+pub use problem::Problem;
+
+use allot_store::Store;
+use axum::Router;
+use std::sync::Arc;
+
+/// The largest request body accepted: a limit on everything.
+pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
+
+/// What every handler shares.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+}
+
+/// The whole application as an axum router.
+pub fn app(store: Arc<dyn Store>) -> Router {
+    let mut router = Router::new();
+    for route in routes() {
+        router = router.route(route.path, route.handler);
+    }
+    router
+        .fallback(problem::no_such_route)
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(axum::middleware::from_fn(api::log_and_harden))
+        .with_state(AppState { store })
+}
+
+/// Serves the application on `listener` until the process is asked to stop
+/// (Ctrl-C or SIGTERM), finishing requests in flight.
+pub async fn serve(listener: tokio::net::TcpListener, store: Arc<dyn Store>) -> std::io::Result<()> {
+    axum::serve(listener, app(store)).with_graceful_shutdown(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

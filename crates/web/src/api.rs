@@ -1,0 +1,378 @@
+//! The routes of the JSON API and their handlers.
+
+use crate::caller::Caller;
+use crate::{AppState, Problem, openapi};
+use allot_domain::child::ChildForm;
+use allot_domain::consent::ConsentForm;
+use allot_domain::family::FamilyMemberForm;
+use allot_domain::paging::{ChildQuery, ChildSort, Cursor, parse_limit};
+use allot_domain::{ChildId, ConsentId, EhcPlanStatus, Invalid, PrimaryNeed, ProfessionalId};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, MatchedPath, Path, Query, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, post};
+use axum::Json;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+/// One route: its path, its handlers, and its OpenAPI description. The
+/// router and `/api/openapi.json` are both built from this one list, so a
+/// route cannot exist undocumented.
+#[derive(Debug)]
+pub struct ApiRoute {
+    pub path: &'static str,
+    pub handler: MethodRouter<AppState>,
+    /// `(method, OpenAPI operation)` for each method served.
+    pub operations: Vec<(&'static str, Value)>,
+}
+
+/// Every route Allot serves.
+pub fn routes() -> Vec<ApiRoute> {
+    use openapi::{body, op, ok, page_params};
+    vec![
+        ApiRoute {
+            path: "/healthz",
+            handler: get(healthz),
+            operations: vec![("get", op("Liveness: the process is up", vec![], None, ok("text", "ok")))],
+        },
+        ApiRoute {
+            path: "/readyz",
+            handler: get(readyz),
+            operations: vec![("get", op("Readiness: the database answers and is migrated", vec![], None, ok("text", "ready")))],
+        },
+        ApiRoute {
+            path: "/api/openapi.json",
+            handler: get(openapi_json),
+            operations: vec![("get", op("This description of the API (OpenAPI 3.1)", vec![], None, ok("object", "The OpenAPI document")))],
+        },
+        ApiRoute {
+            path: "/api/v1/children",
+            handler: get(list_children).post(create_child),
+            operations: vec![
+                ("get", op("List children in the area: filter, sort, page", page_params(), None, ok("ChildPage", "One page of children"))),
+                ("post", op("Record a new child", vec![], Some(body("ChildForm")), ok("Child", "The child as recorded (201)"))),
+            ],
+        },
+        ApiRoute {
+            path: "/api/v1/children/{id}",
+            handler: get(get_child).put(update_child),
+            operations: vec![
+                ("get", op("A child's record", openapi::id_param(), None, ok("Child", "The child"))),
+                ("put", op("Change a child's record, naming the version it was read at", openapi::id_param(), Some(body("ChildUpdate")), ok("Child", "The child as changed"))),
+            ],
+        },
+        ApiRoute {
+            path: "/api/v1/children/{id}/family",
+            handler: get(list_family).post(add_family_member),
+            operations: vec![
+                ("get", op("A child's family members and contacts", openapi::id_param(), None, ok("FamilyMemberList", "Family members"))),
+                ("post", op("Add a family member or contact", openapi::id_param(), Some(body("FamilyMemberForm")), ok("FamilyMember", "The family member (201)"))),
+            ],
+        },
+        ApiRoute {
+            path: "/api/v1/children/{id}/consents",
+            handler: get(list_consents).post(record_consent),
+            operations: vec![
+                ("get", op("Consents to share a child's information", openapi::id_param(), None, ok("ConsentList", "Consents, withdrawn ones included"))),
+                ("post", op("Record a consent", openapi::id_param(), Some(body("ConsentForm")), ok("Consent", "The consent (201)"))),
+            ],
+        },
+        ApiRoute {
+            path: "/api/v1/consents/{id}/withdraw",
+            handler: post(withdraw_consent),
+            operations: vec![("post", op("Withdraw a consent, with effect from now", openapi::id_param(), None, ok("Consent", "The withdrawn consent")))],
+        },
+        ApiRoute {
+            path: "/api/v1/children/{id}/lead-professionals",
+            handler: get(lead_history).post(assign_lead),
+            operations: vec![
+                ("get", op("Who has been the child's lead professional, and when", openapi::id_param(), None, ok("LeadAssignmentList", "Spells, oldest first"))),
+                ("post", op("Make someone the child's lead professional from now", openapi::id_param(), Some(body("LeadAssignmentForm")), ok("LeadAssignment", "The new spell (201)"))),
+            ],
+        },
+        ApiRoute {
+            path: "/api/v1/children/{id}/changes",
+            handler: get(child_changes),
+            operations: vec![("get", op("Every change to a child's record: who, when, what", openapi::id_param(), None, ok("ChangeList", "Changes, oldest first")))],
+        },
+        ApiRoute {
+            path: "/api/v1/organisations",
+            handler: get(list_organisations),
+            operations: vec![("get", op("Organisations in the area", vec![], None, ok("OrganisationList", "Organisations")))],
+        },
+        ApiRoute {
+            path: "/api/v1/professionals",
+            handler: get(list_professionals),
+            operations: vec![("get", op("Professionals who can be a lead professional", vec![], None, ok("ProfessionalList", "Professionals")))],
+        },
+    ]
+}
+
+/// A JSON body, with every way it can be wrong answered as a problem.
+pub(crate) struct JsonBody<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(JsonBody(value)),
+            Err(rejection) => Err(json_problem(rejection)),
+        }
+    }
+}
+
+fn json_problem(rejection: JsonRejection) -> Problem {
+    let status = rejection.status();
+    match rejection {
+        JsonRejection::MissingJsonContentType(_) => Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "/problems/unsupported-media-type",
+            "Send JSON",
+            "The request body must be JSON, with Content-Type: application/json.",
+        ),
+        JsonRejection::JsonDataError(e) => Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "/problems/invalid-input",
+            "There is a problem with what was entered",
+            format!("{}. Nothing was saved.", e.body_text().trim_start_matches("Failed to deserialize the JSON body into the target type: ")),
+        ),
+        JsonRejection::JsonSyntaxError(_) => Problem::bad_request("The request body is not valid JSON. Nothing was saved."),
+        _ if status == StatusCode::PAYLOAD_TOO_LARGE => Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "/problems/too-large",
+            "The request is too large",
+            format!("A request body can be at most {} KiB. Nothing was saved.", crate::BODY_LIMIT_BYTES / 1024),
+        ),
+        other => Problem::bad_request(format!("{}. Nothing was saved.", other.body_text())),
+    }
+}
+
+/// Reads an id from the path; an id that cannot exist is simply not found.
+fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, Problem> {
+    raw.parse().map_err(|_| Problem::not_found())
+}
+
+/// Logs each request by its route template (never the concrete path, which
+/// can hold identifiers) and adds headers every response needs.
+pub(crate) async fn log_and_harden(request: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let method = request.method().clone();
+    let route = request.extensions().get::<MatchedPath>().map_or("(no route)".to_owned(), |m| m.as_str().to_owned());
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    tracing::info!(%method, route, status = response.status().as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "request");
+    response
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<AppState>) -> Result<&'static str, Problem> {
+    state.store.ready().await.map_err(|e| {
+        tracing::warn!(error = %e, "not ready");
+        Problem::new(StatusCode::SERVICE_UNAVAILABLE, "/problems/not-ready", "Not ready", "The database is not ready.")
+    })?;
+    Ok("ready")
+}
+
+async fn openapi_json() -> Json<Value> {
+    Json(openapi::document(&routes()))
+}
+
+/// Reads the list query: every parameter is checked, and all problems are
+/// reported together.
+fn child_query(params: &HashMap<String, String>) -> Result<ChildQuery, Problem> {
+    let mut inv = Invalid::default();
+    let mut q = ChildQuery::default();
+    for key in params.keys() {
+        if !["primary_need", "ehc_plan_status", "lead_professional", "q", "sort", "limit", "cursor"].contains(&key.as_str()) {
+            inv.push(key, "is not a filter this list understands");
+        }
+    }
+    let get = |k: &str| params.get(k).map(String::as_str).filter(|v| !v.trim().is_empty());
+    if let Some(v) = get("primary_need") {
+        q.primary_need = inv.check("primary_need", PrimaryNeed::parse(v));
+    }
+    if let Some(v) = get("ehc_plan_status") {
+        q.ehc_plan_status = inv.check("ehc_plan_status", EhcPlanStatus::parse(v));
+    }
+    if let Some(v) = get("lead_professional") {
+        q.lead_professional = inv.check("lead_professional", v.parse::<ProfessionalId>());
+    }
+    if let Some(v) = get("q") {
+        q.search = inv.check("q", if v.len() > 200 { Err("a search can be at most 200 characters") } else { Ok(v.to_owned()) });
+    }
+    if let Some(v) = get("sort") {
+        q.sort = inv.check("sort", ChildSort::parse(v)).unwrap_or(ChildSort::Reference);
+    }
+    if let Some(v) = get("limit") {
+        q.limit = inv.check("limit", parse_limit(v)).unwrap_or(q.limit);
+    }
+    if let Some(v) = get("cursor") {
+        q.after = inv.check("cursor", Cursor::decode(v, q.sort));
+    }
+    if inv.0.is_empty() {
+        Ok(q)
+    } else {
+        Err(Problem { status: 400, ..Problem::invalid(inv) })
+    }
+}
+
+async fn list_children(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, Problem> {
+    let query = child_query(&params)?;
+    let page = state.store.list_children(caller.area, &query).await?;
+    let today = caller.today();
+    let items: Vec<_> = page.items.iter().map(|c| c.view(false, today)).collect();
+    Ok(Json(json!({ "items": items, "limit": query.limit, "next_cursor": page.next.map(|c| c.encode()) })))
+}
+
+async fn create_child(State(state): State<AppState>, caller: Caller, JsonBody(form): JsonBody<ChildForm>) -> Result<Response, Problem> {
+    let details = form.parse(caller.today())?;
+    let child = state.store.create_child(caller.area, &details, &caller.stamp()).await?;
+    let location = format!("/api/v1/children/{}", child.id);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(child.view(false, caller.today()))).into_response())
+}
+
+async fn get_child(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, Problem> {
+    let child = state.store.child(caller.area, parse_id::<ChildId>(&id)?).await?;
+    Ok(Json(json!(child.view(false, caller.today()))))
+}
+
+async fn update_child(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(mut body): JsonBody<serde_json::Map<String, Value>>,
+) -> Result<Json<Value>, Problem> {
+    let id = parse_id::<ChildId>(&id)?;
+    let version = match body.remove("version") {
+        Some(Value::Number(n)) if n.as_i64().is_some_and(|v| v >= 1) => n.as_i64().unwrap_or_default(),
+        Some(_) => return Err(Problem::invalid(Invalid::one("version", "version must be the whole number the record was read at"))),
+        None => return Err(Problem::invalid(Invalid::one("version", "send the version the record was read at, so a change made meanwhile is not overwritten"))),
+    };
+    let form: ChildForm = serde_json::from_value(Value::Object(body))
+        .map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "/problems/invalid-input", "There is a problem with what was entered", format!("{e}. Nothing was saved.")))?;
+    let details = form.parse(caller.today())?;
+    let child = state.store.update_child(caller.area, id, version, &details, &caller.stamp()).await?;
+    Ok(Json(json!(child.view(false, caller.today()))))
+}
+
+fn family_json(m: &allot_domain::family::FamilyMember) -> Value {
+    let d = &m.details;
+    json!({
+        "id": m.id, "child_id": m.child_id, "name": d.name, "relationship": d.relationship,
+        "parental_responsibility": d.parental_responsibility, "contact_by": d.contact_by,
+        "email": d.email, "phone": d.phone, "version": m.version,
+        "updated_at": m.updated_at.to_string(), "updated_by": m.updated_by,
+    })
+}
+
+async fn list_family(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, Problem> {
+    let child = state.store.child(caller.area, parse_id(&id)?).await?;
+    let members = state.store.family_members(caller.area, child.id).await?;
+    Ok(Json(json!({ "items": members.iter().map(family_json).collect::<Vec<_>>() })))
+}
+
+async fn add_family_member(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(form): JsonBody<FamilyMemberForm>,
+) -> Result<Response, Problem> {
+    let child = parse_id::<ChildId>(&id)?;
+    let details = form.parse()?;
+    let member = state.store.add_family_member(caller.area, child, &details, &caller.stamp()).await?;
+    Ok((StatusCode::CREATED, Json(family_json(&member))).into_response())
+}
+
+fn consent_json(c: &allot_domain::consent::Consent) -> Value {
+    let now = jiff::Timestamp::now();
+    json!({
+        "id": c.id, "child_id": c.child_id, "given_by": c.details.given_by.to_string(),
+        "organisation_id": c.details.organisation_id, "shares": c.details.shares,
+        "given_on": c.details.given_on.to_string(), "recorded_at": c.recorded_at.to_string(),
+        "recorded_by": c.recorded_by, "withdrawn_at": c.withdrawn_at.map(|t| t.to_string()),
+        "withdrawn_by": c.withdrawn_by, "active": c.is_active(now, allot_domain::dates::date_in_england(now)),
+    })
+}
+
+async fn list_consents(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, Problem> {
+    let child = state.store.child(caller.area, parse_id(&id)?).await?;
+    let consents = state.store.consents(caller.area, child.id).await?;
+    Ok(Json(json!({ "items": consents.iter().map(consent_json).collect::<Vec<_>>() })))
+}
+
+async fn record_consent(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(form): JsonBody<ConsentForm>,
+) -> Result<Response, Problem> {
+    let child = parse_id::<ChildId>(&id)?;
+    let details = form.parse(caller.today())?;
+    let consent = state.store.record_consent(caller.area, child, &details, &caller.stamp()).await?;
+    Ok((StatusCode::CREATED, Json(consent_json(&consent))).into_response())
+}
+
+async fn withdraw_consent(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, Problem> {
+    let consent = state.store.withdraw_consent(caller.area, parse_id::<ConsentId>(&id)?, &caller.stamp()).await?;
+    Ok(Json(consent_json(&consent)))
+}
+
+async fn lead_history(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, Problem> {
+    let child = state.store.child(caller.area, parse_id(&id)?).await?;
+    let spells = state.store.lead_history(caller.area, child.id).await?;
+    Ok(Json(json!({ "items": spells })))
+}
+
+/// The body of a change of lead professional.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LeadAssignmentForm {
+    professional_id: Option<String>,
+    reason: Option<String>,
+}
+
+async fn assign_lead(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(form): JsonBody<LeadAssignmentForm>,
+) -> Result<Response, Problem> {
+    let child = parse_id::<ChildId>(&id)?;
+    let mut inv = Invalid::default();
+    let professional = inv.check("professional_id", form.professional_id.unwrap_or_default().parse::<ProfessionalId>());
+    let reason = form.reason.unwrap_or_default();
+    if reason.trim().is_empty() {
+        inv.push("reason", "give a reason for the change of lead professional");
+    }
+    let professional = inv.finish(|| professional.expect("checked"))?;
+    let spell = state.store.assign_lead_professional(caller.area, child, professional, &reason, &caller.stamp()).await?;
+    Ok((StatusCode::CREATED, Json(spell)).into_response())
+}
+
+async fn child_changes(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, Problem> {
+    let child = state.store.child(caller.area, parse_id(&id)?).await?;
+    let changes = state.store.changes(caller.area, &child.id.to_string()).await?;
+    Ok(Json(json!({ "items": changes })))
+}
+
+async fn list_organisations(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, Problem> {
+    Ok(Json(json!({ "items": state.store.organisations(caller.area).await? })))
+}
+
+async fn list_professionals(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, Problem> {
+    Ok(Json(json!({ "items": state.store.professionals(caller.area).await? })))
+}

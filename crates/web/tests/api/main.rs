@@ -1,0 +1,313 @@
+//! HTTP tests: the real app on a real port, on a fresh database per test,
+//! on SQLite and on PostgreSQL.
+
+use allot_domain::organisation::{Organisation, OrganisationKind};
+use allot_domain::professional::{Professional, ProfessionalRole};
+use allot_domain::records::AreaRecords;
+use allot_domain::{Actor, AreaCode, AreaId, Name, OrganisationId, ProfessionalId, Stamp};
+use allot_store::testing::TestDatabase;
+use allot_store::{SqlStore, Store, on_both_engines};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+struct TestApp {
+    base: String,
+    client: reqwest::Client,
+    store: Arc<SqlStore>,
+    area: AreaId,
+    council: OrganisationId,
+    caseworkers: [ProfessionalId; 2],
+    _db: TestDatabase,
+}
+
+async fn spawn(db: TestDatabase) -> TestApp {
+    let store = Arc::new(db.store().await);
+    let stamp = Stamp::now(Actor::parse("setup").unwrap());
+    let area = store.create_area(&AreaCode::parse("E06000001").unwrap(), &Name::parse("Test Council").unwrap(), &stamp).await.unwrap().id;
+    let council = Organisation { id: OrganisationId::new(), area_id: area, kind: OrganisationKind::Council, name: Name::parse("Test Council").unwrap(), code: None };
+    let pro = |name: &str| Professional {
+        id: ProfessionalId::new(),
+        area_id: area,
+        organisation_id: council.id,
+        name: Name::parse(name).unwrap(),
+        role: ProfessionalRole::SenCaseworker,
+        team: Name::parse("SEN North").unwrap(),
+        email: "x@council.example".into(),
+    };
+    let (a, b) = (pro("Asha"), pro("Ben"));
+    let caseworkers = [a.id, b.id];
+    let records = AreaRecords { organisations: vec![council.clone()], professionals: vec![a, b], ..Default::default() };
+    store.load_records(area, &records, &stamp, &|_, _| {}).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let dyn_store: Arc<dyn Store> = store.clone();
+    tokio::spawn(async move { allot_web::serve(listener, dyn_store).await.unwrap() });
+    TestApp { base, client: reqwest::Client::new(), store, area, council: council.id, caseworkers, _db: db }
+}
+
+impl TestApp {
+    async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let ctype = resp.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+        let text = resp.text().await.unwrap();
+        if status >= 400 {
+            assert_eq!(ctype, "application/problem+json", "errors are problems: {status} {text}");
+        }
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+    async fn get(&self, path: &str) -> (u16, Value) {
+        self.send(reqwest::Method::GET, path, None).await
+    }
+    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send(reqwest::Method::POST, path, Some(body)).await
+    }
+    async fn put(&self, path: &str, body: Value) -> (u16, Value) {
+        self.send(reqwest::Method::PUT, path, Some(body)).await
+    }
+    async fn children_count(&self) -> u64 {
+        self.store.count_children(self.area).await.unwrap()
+    }
+}
+
+fn amara() -> Value {
+    json!({
+        "reference": "WV-0001",
+        "legal_given_names": "Amara Grace",
+        "legal_family_name": "Okafor",
+        "preferred_name": "Mara",
+        "date_of_birth": "2014-09-23",
+        "sex": "female",
+        "upn": "T801200100101",
+        "nhs_number": "943 476 5919",
+        "postcode": "bs1 4dj",
+        "address": "12 Mill Lane",
+        "primary_need": "ASD",
+        "ehc_plan_status": "final"
+    })
+}
+
+on_both_engines!(
+    health_and_readiness_answer,
+    a_child_is_created_and_read_back_with_checked_identifiers,
+    a_form_with_errors_names_every_bad_field_and_saves_nothing,
+    bodies_that_cannot_be_read_get_problems_not_500s,
+    a_stale_update_gets_409_and_a_fresh_one_succeeds,
+    an_unknown_id_and_a_malformed_id_look_the_same,
+    the_list_pages_with_a_cursor_and_limits_page_size,
+    a_protected_address_is_never_in_api_output,
+    consent_and_lead_professional_changes_are_recorded,
+    every_route_is_described_in_openapi,
+);
+
+async fn health_and_readiness_answer(db: TestDatabase) {
+    let app = spawn(db).await;
+    assert_eq!(app.get("/healthz").await, (200, Value::String("ok".into())));
+    assert_eq!(app.get("/readyz").await, (200, Value::String("ready".into())));
+    let resp = app.client.get(format!("{}/healthz", app.base)).send().await.unwrap();
+    assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(resp.headers()["cache-control"], "no-store");
+}
+
+async fn a_child_is_created_and_read_back_with_checked_identifiers(db: TestDatabase) {
+    let app = spawn(db).await;
+    let resp = app.client.post(format!("{}/api/v1/children", app.base)).json(&amara()).send().await.unwrap();
+    assert_eq!(resp.status(), 201);
+    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    let created: Value = resp.json().await.unwrap();
+    assert_eq!(location, format!("/api/v1/children/{}", created["id"].as_str().unwrap()));
+    let (status, child) = app.get(&location).await;
+    assert_eq!(status, 200);
+    assert_eq!(child["postcode"], "BS1 4DJ");
+    assert_eq!(child["nhs_number"], "943 476 5919");
+    assert_eq!(child["primary_need"], "ASD");
+    assert_eq!(child["version"], 1);
+    assert_eq!(child["created_by"], "api:anonymous");
+    assert!(child["age"].as_u64().unwrap() >= 12);
+    let (status, problem) = app.post("/api/v1/children", amara()).await;
+    assert_eq!(status, 409, "the same reference twice: {problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("WV-0001"));
+}
+
+async fn a_form_with_errors_names_every_bad_field_and_saves_nothing(db: TestDatabase) {
+    let app = spawn(db).await;
+    let mut bad = amara();
+    bad["upn"] = json!("A801200100101");
+    bad["nhs_number"] = json!("943 476 5918");
+    bad["date_of_birth"] = json!("2014-02-30");
+    bad["postcode"] = json!("BS1");
+    bad["legal_family_name"] = json!("  ");
+    let (status, problem) = app.post("/api/v1/children", bad).await;
+    assert_eq!(status, 422);
+    let fields: Vec<&str> = problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["legal_family_name", "date_of_birth", "upn", "nhs_number", "postcode"]);
+    assert!(problem["errors"][2]["message"].as_str().unwrap().contains("check letter"));
+    assert_eq!(app.children_count().await, 0);
+}
+
+async fn bodies_that_cannot_be_read_get_problems_not_500s(db: TestDatabase) {
+    let app = spawn(db).await;
+    let url = format!("{}/api/v1/children", app.base);
+    let syntax = app.client.post(&url).header("content-type", "application/json").body("{\"reference\":").send().await.unwrap();
+    assert_eq!(syntax.status(), 400);
+    let no_type = app.client.post(&url).body(amara().to_string()).send().await.unwrap();
+    assert_eq!(no_type.status(), 415);
+    let mut unknown = amara();
+    unknown["favourite_colour"] = json!("blue");
+    let (status, problem) = app.post("/api/v1/children", unknown).await;
+    assert_eq!(status, 422);
+    assert!(problem["detail"].as_str().unwrap().contains("favourite_colour"), "{problem}");
+    let mut wrong_type = amara();
+    wrong_type["address_protected"] = json!("perhaps");
+    assert_eq!(app.post("/api/v1/children", wrong_type).await.0, 422);
+    let mut huge = amara();
+    huge["address"] = json!("x".repeat(allot_web::BODY_LIMIT_BYTES + 1));
+    assert_eq!(app.post("/api/v1/children", huge).await.0, 413);
+    let (status, problem) = app.get("/api/v1/children?limit=many&sort=age&colour=red").await;
+    assert_eq!(status, 400);
+    assert_eq!(problem["errors"].as_array().unwrap().len(), 3, "{problem}");
+    assert_eq!(app.get("/api/v1/nothing-here").await.1["type"], "/problems/no-such-route");
+    assert_eq!(app.children_count().await, 0);
+}
+
+async fn a_stale_update_gets_409_and_a_fresh_one_succeeds(db: TestDatabase) {
+    let app = spawn(db).await;
+    let (_, created) = app.post("/api/v1/children", amara()).await;
+    let path = format!("/api/v1/children/{}", created["id"].as_str().unwrap());
+    let mut change = amara();
+    change["ehc_plan_status"] = json!("ceased");
+    change["version"] = json!(1);
+    let (status, updated) = app.put(&path, change.clone()).await;
+    assert_eq!((status, updated["version"].clone(), updated["ehc_plan_status"].clone()), (200, json!(2), json!("ceased")));
+    let mut stale = amara();
+    stale["primary_need"] = json!("SEMH");
+    stale["version"] = json!(1);
+    let (status, problem) = app.put(&path, stale).await;
+    assert_eq!(status, 409);
+    assert_eq!(problem["type"], "/problems/version-conflict");
+    assert!(problem["detail"].as_str().unwrap().contains("now at version 2"), "{problem}");
+    let (_, now) = app.get(&path).await;
+    assert_eq!((now["primary_need"].clone(), now["version"].clone()), (json!("ASD"), json!(2)));
+    let mut no_version = amara();
+    no_version["primary_need"] = json!("SEMH");
+    let (status, problem) = app.put(&path, no_version).await;
+    assert_eq!((status, problem["errors"][0]["field"].clone()), (422, json!("version")));
+}
+
+async fn an_unknown_id_and_a_malformed_id_look_the_same(db: TestDatabase) {
+    let app = spawn(db).await;
+    let missing = app.get(&format!("/api/v1/children/{}", allot_domain::ChildId::new())).await;
+    let malformed = app.get("/api/v1/children/not-an-id").await;
+    assert_eq!(missing.0, 404);
+    assert_eq!(missing, malformed);
+    let mut body = amara();
+    body["version"] = json!(1);
+    assert_eq!(app.put(&format!("/api/v1/children/{}", allot_domain::ChildId::new()), body).await, missing);
+}
+
+async fn the_list_pages_with_a_cursor_and_limits_page_size(db: TestDatabase) {
+    let app = spawn(db).await;
+    for i in 0..7 {
+        let mut c = amara();
+        c["reference"] = json!(format!("WV-{i:04}"));
+        c["upn"] = Value::Null;
+        c["primary_need"] = json!(if i % 2 == 0 { "ASD" } else { "SEMH" });
+        assert_eq!(app.post("/api/v1/children", c).await.0, 201);
+    }
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/children?limit=3&sort=reference".to_owned();
+    loop {
+        let (status, page) = app.get(&path).await;
+        assert_eq!(status, 200);
+        seen.extend(page["items"].as_array().unwrap().iter().map(|c| c["reference"].as_str().unwrap().to_owned()));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/api/v1/children?limit=3&sort=reference&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, (0..7).map(|i| format!("WV-{i:04}")).collect::<Vec<_>>());
+    let (_, asd) = app.get("/api/v1/children?primary_need=asd").await;
+    assert_eq!(asd["items"].as_array().unwrap().len(), 4);
+    assert_eq!(app.get("/api/v1/children?limit=501").await.0, 400);
+    assert_eq!(app.get("/api/v1/children?limit=500").await.0, 200);
+    assert_eq!(app.get("/api/v1/children?cursor=00ff").await.0, 400);
+}
+
+async fn a_protected_address_is_never_in_api_output(db: TestDatabase) {
+    let app = spawn(db).await;
+    let mut c = amara();
+    c["address"] = json!("MARKER-ADDRESS 9 Hidden Row");
+    c["postcode"] = json!("ZE1 0AA");
+    c["address_protected"] = json!(true);
+    let (status, created) = app.post("/api/v1/children", c).await;
+    assert_eq!(status, 201);
+    let id = created["id"].as_str().unwrap();
+    for path in [format!("/api/v1/children/{id}"), "/api/v1/children".to_owned(), "/api/v1/children?q=okafor".to_owned()] {
+        let (_, body) = app.get(&path).await;
+        let text = body.to_string();
+        assert!(!text.contains("MARKER-ADDRESS") && !text.contains("ZE1"), "{path}: {text}");
+    }
+    assert!(!created.to_string().contains("MARKER-ADDRESS"));
+    assert_eq!(created["withheld"], json!(["address", "postcode"]));
+}
+
+async fn consent_and_lead_professional_changes_are_recorded(db: TestDatabase) {
+    let app = spawn(db).await;
+    let (_, child) = app.post("/api/v1/children", amara()).await;
+    let id = child["id"].as_str().unwrap();
+    let (status, mum) = app
+        .post(&format!("/api/v1/children/{id}/family"), json!({ "name": "Grace Okafor", "relationship": "mother", "parental_responsibility": true, "contact_by": "text_message", "phone": "07700 900123" }))
+        .await;
+    assert_eq!(status, 201, "{mum}");
+    let (status, problem) = app.post(&format!("/api/v1/children/{id}/family"), json!({ "name": "X", "relationship": "aunt", "contact_by": "email" })).await;
+    assert_eq!(status, 422);
+    assert_eq!(problem["errors"].as_array().unwrap().len(), 2, "{problem}");
+    let consent = json!({ "given_by": mum["id"], "organisation_id": app.council.to_string(), "shares": "health", "given_on": "2026-01-05" });
+    let (status, recorded) = app.post(&format!("/api/v1/children/{id}/consents"), consent).await;
+    assert_eq!((status, recorded["active"].clone()), (201, json!(true)), "{recorded}");
+    let (status, withdrawn) = app.post(&format!("/api/v1/consents/{}/withdraw", recorded["id"].as_str().unwrap()), json!({})).await;
+    assert_eq!((status, withdrawn["active"].clone()), (200, json!(false)));
+    let (_, list) = app.get(&format!("/api/v1/children/{id}/consents")).await;
+    assert_eq!(list["items"][0]["active"], false, "withdrawal shows on the very next request");
+    let (status, _) = app.post(&format!("/api/v1/consents/{}/withdraw", recorded["id"].as_str().unwrap()), json!({})).await;
+    assert_eq!(status, 422);
+    let assign = |p: ProfessionalId| json!({ "professional_id": p.to_string(), "reason": "allocated at panel" });
+    assert_eq!(app.post(&format!("/api/v1/children/{id}/lead-professionals"), assign(app.caseworkers[0])).await.0, 201);
+    assert_eq!(app.post(&format!("/api/v1/children/{id}/lead-professionals"), assign(app.caseworkers[1])).await.0, 201);
+    let (_, history) = app.get(&format!("/api/v1/children/{id}/lead-professionals")).await;
+    assert_eq!(history["items"].as_array().unwrap().len(), 2);
+    assert_eq!(history["items"][0]["until"], history["items"][1]["from"]);
+    let (_, caseload) = app.get(&format!("/api/v1/children?lead_professional={}", app.caseworkers[1])).await;
+    assert_eq!(caseload["items"].as_array().unwrap().len(), 1);
+    let (_, changes) = app.get(&format!("/api/v1/children/{id}/changes")).await;
+    let actions: Vec<&str> = changes["items"].as_array().unwrap().iter().map(|c| c["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["create", "assign_lead_professional", "assign_lead_professional"]);
+}
+
+async fn every_route_is_described_in_openapi(db: TestDatabase) {
+    let app = spawn(db).await;
+    let (status, doc) = app.get("/api/openapi.json").await;
+    assert_eq!(status, 200);
+    assert_eq!(doc["openapi"], "3.1.0");
+    let routes = allot_web::routes();
+    assert_eq!(doc["paths"].as_object().unwrap().len(), routes.len());
+    for route in &routes {
+        for (method, _) in &route.operations {
+            let op = &doc["paths"][route.path][method];
+            assert!(op["summary"].is_string(), "{method} {} is described", route.path);
+            // Every $ref points at a schema that exists.
+            for r in op.to_string().split("#/components/schemas/").skip(1) {
+                let name = r.split('"').next().unwrap();
+                assert!(doc["components"]["schemas"][name].is_object(), "{name}");
+            }
+            // And the route is really served (not the no-such-route fallback).
+            let path = route.path.replace("{id}", &allot_domain::ChildId::new().to_string());
+            let (_, body) = app.send(method.to_uppercase().parse().unwrap(), &path, Some(json!({}))).await;
+            assert_ne!(body["type"], "/problems/no-such-route", "{method} {}", route.path);
+        }
+    }
+}
