@@ -1,1 +1,268 @@
-fn main() {}
+//! `allot`: the one binary. Serves the application and runs the
+//! operations around it. A thin shell: it parses arguments, calls the store
+//! and the domain, and prints.
+
+#![forbid(unsafe_code)]
+
+mod children_csv;
+mod demo;
+mod progress;
+
+use allot_domain::{Actor, AreaCode, Name, Stamp};
+use allot_store::{DatabaseUrl, SqlStore, Store};
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Allot: personal budgets for children and young people with SEND.
+#[derive(Debug, Parser)]
+#[command(name = "allot", version, about, long_about = None)]
+struct Cli {
+    /// Where the data lives: sqlite://PATH (default) or postgres://USER@HOST/DATABASE.
+    #[arg(long, global = true, env = "ALLOT_DATABASE_URL", default_value = DatabaseUrl::DEFAULT)]
+    database_url: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the web service (migrating the database first).
+    Serve {
+        /// The address and port to listen on.
+        #[arg(long, env = "ALLOT_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+    },
+    /// Create (or refresh) the demo area, then serve it.
+    Demo {
+        /// How many children with EHC plans the demo area holds.
+        #[arg(long, default_value_t = allot_demo::DEFAULT_CHILDREN)]
+        children: u32,
+        /// The same seed always makes the same area.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// The address and port to listen on.
+        #[arg(long, env = "ALLOT_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Create the demo area and stop, without serving it.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Bring the database's schema up to date.
+    Migrate,
+    /// Check the database's invariants; exits non-zero naming each problem.
+    Verify,
+    /// Local areas (tenants).
+    #[command(subcommand)]
+    Areas(AreasCommand),
+    /// Import records from a file.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Export records to a file or standard output.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AreasCommand {
+    /// Add a local area.
+    Add {
+        /// The area's code, such as its ONS code E06000023.
+        code: String,
+        /// The council's name.
+        name: String,
+    },
+    /// List the areas in the database.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// Import children from CSV (columns in the README). All or nothing:
+    /// any bad row rejects the whole file. Rows match existing children on
+    /// `reference`, so importing the same file again changes nothing.
+    Children {
+        /// The CSV file.
+        file: PathBuf,
+        /// The area's code (needed when the database holds several areas).
+        #[arg(long)]
+        area: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum ExportCommand {
+    /// Export children, in the same CSV columns the import reads (or JSON).
+    Children {
+        #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+        format: ExportFormat,
+        /// The area's code (needed when the database holds several areas).
+        #[arg(long)]
+        area: Option<String>,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Include protected addresses (left blank otherwise).
+        #[arg(long)]
+        include_protected: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs go to standard error; `ALLOT_LOG` sets the level (default `info`).
+fn init_logging() {
+    let level = std::env::var("ALLOT_LOG").ok().and_then(|l| l.parse().ok()).unwrap_or(tracing::Level::INFO);
+    tracing_subscriber::fmt().with_max_level(level).with_writer(std::io::stderr).with_target(false).init();
+}
+
+/// Who the command acts as, for the change log.
+fn cli_actor() -> Actor {
+    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned());
+    Actor::parse(&format!("cli:{user}")).unwrap_or_else(|_| Actor::parse("cli").expect("valid actor"))
+}
+
+async fn connect(url: &str) -> Result<SqlStore> {
+    let url = DatabaseUrl::parse(url)?;
+    SqlStore::connect(&url).await.with_context(|| format!("cannot open the database at {}", url.redacted()))
+}
+
+async fn connect_migrated(url: &str) -> Result<SqlStore> {
+    let store = connect(url).await?;
+    store.migrate().await.context("cannot bring the database schema up to date")?;
+    Ok(store)
+}
+
+/// The area a command works on: the one named, or the only one there is.
+async fn choose_area(store: &SqlStore, code: Option<&str>) -> Result<allot_domain::organisation::Area> {
+    match code {
+        Some(code) => {
+            let code = AreaCode::parse(code).map_err(anyhow::Error::msg)?;
+            store
+                .area_by_code(&code)
+                .await?
+                .with_context(|| format!("there is no area with code {code}: see `allot areas list`"))
+        }
+        None => {
+            let mut areas = store.areas().await?;
+            match areas.len() {
+                1 => Ok(areas.remove(0)),
+                0 => bail!("the database has no areas yet: add one with `allot areas add CODE NAME`"),
+                n => bail!("the database holds {n} areas: choose one with --area CODE"),
+            }
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Serve { listen } => {
+            let store = connect_migrated(&cli.database_url).await?;
+            serve(store, listen).await?;
+        }
+        Command::Demo { children, seed, listen, no_serve } => {
+            let store = connect_migrated(&cli.database_url).await?;
+            demo::create(&store, children, seed).await?;
+            if !no_serve {
+                serve(store, listen).await?;
+            }
+        }
+        Command::Migrate => {
+            let store = connect(&cli.database_url).await?;
+            let applied = store.migrate().await?;
+            if applied.is_empty() {
+                println!("The database schema is already up to date.");
+            } else {
+                println!("Applied {}.", applied.join(", "));
+            }
+        }
+        Command::Verify => {
+            let store = connect(&cli.database_url).await?;
+            store.ready().await?;
+            let problems = store.verify().await?;
+            if problems.is_empty() {
+                println!("Verified: no problems found.");
+            } else {
+                for p in &problems {
+                    println!("problem: {p}");
+                }
+                println!("{} problem{} found.", problems.len(), if problems.len() == 1 { "" } else { "s" });
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Areas(AreasCommand::Add { code, name }) => {
+            let store = connect_migrated(&cli.database_url).await?;
+            let code = AreaCode::parse(&code).map_err(anyhow::Error::msg)?;
+            let name = Name::parse(&name).map_err(anyhow::Error::msg)?;
+            let area = store.create_area(&code, &name, &Stamp::now(cli_actor())).await?;
+            println!("Added area {} ({}).", area.code, area.name);
+        }
+        Command::Areas(AreasCommand::List) => {
+            let store = connect_migrated(&cli.database_url).await?;
+            for area in store.areas().await? {
+                println!("{}\t{}\t{} children", area.code, area.name, store.count_children(area.id).await?);
+            }
+        }
+        Command::Import(ImportCommand::Children { file, area }) => {
+            let store = connect_migrated(&cli.database_url).await?;
+            let area = choose_area(&store, area.as_deref()).await?;
+            return children_csv::import(&store, area.id, &file, &Stamp::now(cli_actor())).await;
+        }
+        Command::Export(ExportCommand::Children { format, area, output, include_protected }) => {
+            let store = connect_migrated(&cli.database_url).await?;
+            let area = choose_area(&store, area.as_deref()).await?;
+            let out: Box<dyn std::io::Write> = match &output {
+                Some(path) => {
+                    Box::new(std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?)
+                }
+                None => Box::new(std::io::stdout().lock()),
+            };
+            let n = children_csv::export(&store, area.id, matches!(format, ExportFormat::Json), include_protected, out)
+                .await?;
+            if output.is_some() {
+                eprintln!("Exported {n} children.");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(store: SqlStore, listen: SocketAddr) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let address = listener.local_addr()?;
+    println!("Allot is running. Point a browser at http://{address}/api/v1/children");
+    println!("  API description: http://{address}/api/openapi.json");
+    println!("  Health: http://{address}/healthz and http://{address}/readyz");
+    println!(
+        "Sign-in is not built yet: every caller is recorded as api:anonymous, so keep Allot on a trusted address."
+    );
+    println!("Press Ctrl-C to stop.");
+    let store: Arc<dyn Store> = Arc::new(store);
+    allot_web::serve(listener, store).await.context("the web service stopped")
+}

@@ -236,7 +236,8 @@ mod tests {
             assert_eq!(Postcode::parse(input).unwrap().as_str(), normal, "{input}");
         }
         assert_eq!(Postcode::parse("bs1 4dj").unwrap().outward(), "BS1");
-        for bad in ["", "BS1", "BS1 4D", "1S1 4DJ", "QS1 4DJ", "BS1 4CJ", "BS1 DJ4", "BSSS 4DJ", "BS1 4DJX", "ÄS1 4DJ"] {
+        for bad in ["", "BS1", "BS1 4D", "1S1 4DJ", "QS1 4DJ", "BS1 4CJ", "BS1 DJ4", "BSSS 4DJ", "BS1 4DJX", "ÄS1 4DJ"]
+        {
             assert!(Postcode::parse(bad).is_err(), "{bad}");
         }
     }

@@ -106,10 +106,7 @@ impl Pence {
             Some(f) => f.parse::<i64>().map_err(|_| PenceError::NotAnAmount)?,
         };
         let pounds: i64 = digits.parse().map_err(|_| PenceError::TooLarge)?;
-        let total = pounds
-            .checked_mul(100)
-            .and_then(|p| p.checked_add(pence_part))
-            .ok_or(PenceError::TooLarge)?;
+        let total = pounds.checked_mul(100).and_then(|p| p.checked_add(pence_part)).ok_or(PenceError::TooLarge)?;
         Ok(Pence(if negative { -total } else { total }))
     }
 

@@ -126,7 +126,9 @@ pub fn optional_text(input: Option<&str>, max: usize) -> Result<Option<String>, 
         None | Some("") => Ok(None),
         Some(s) if s.chars().count() > max => Err(format!("can be at most {max} characters")),
         // Line breaks are fine in notes; other control characters are not.
-        Some(s) if s.chars().any(|c| c.is_control() && c != '\n') => Err("cannot contain control characters".to_owned()),
+        Some(s) if s.chars().any(|c| c.is_control() && c != '\n') => {
+            Err("cannot contain control characters".to_owned())
+        }
         Some(s) => Ok(Some(s.to_owned())),
     }
 }

@@ -118,8 +118,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// the demo area).
     async fn clear_area(&self, area: AreaId, stamp: &Stamp) -> StoreResult<()>;
     /// Loads a batch of records in one transaction.
-    async fn load_records(&self, area: AreaId, records: &AreaRecords, stamp: &Stamp, progress: Progress<'_>)
-    -> StoreResult<()>;
+    async fn load_records(
+        &self,
+        area: AreaId,
+        records: &AreaRecords,
+        stamp: &Stamp,
+        progress: Progress<'_>,
+    ) -> StoreResult<()>;
 
     // Children
     async fn create_child(&self, area: AreaId, details: &ChildDetails, stamp: &Stamp) -> StoreResult<Child>;
@@ -138,8 +143,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn count_children(&self, area: AreaId) -> StoreResult<u64>;
     /// Creates or updates children matched on their reference, all in one
     /// transaction: either every row lands or none does.
-    async fn import_children(&self, area: AreaId, children: &[ChildDetails], stamp: &Stamp)
-    -> StoreResult<ImportSummary>;
+    async fn import_children(
+        &self,
+        area: AreaId,
+        children: &[ChildDetails],
+        stamp: &Stamp,
+    ) -> StoreResult<ImportSummary>;
 
     // Family, consent, lead professional
     async fn add_family_member(
@@ -150,8 +159,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         stamp: &Stamp,
     ) -> StoreResult<FamilyMember>;
     async fn family_members(&self, area: AreaId, child: ChildId) -> StoreResult<Vec<FamilyMember>>;
-    async fn record_consent(&self, area: AreaId, child: ChildId, details: &ConsentDetails, stamp: &Stamp)
-    -> StoreResult<Consent>;
+    async fn record_consent(
+        &self,
+        area: AreaId,
+        child: ChildId,
+        details: &ConsentDetails,
+        stamp: &Stamp,
+    ) -> StoreResult<Consent>;
     /// Withdraws a consent from `stamp.at`; withdrawing twice is refused.
     async fn withdraw_consent(&self, area: AreaId, id: ConsentId, stamp: &Stamp) -> StoreResult<Consent>;
     async fn consents(&self, area: AreaId, child: ChildId) -> StoreResult<Vec<Consent>>;

@@ -7,8 +7,7 @@ use sqlx::AnyPool;
 
 /// `(version, name, sql)` for each engine, in order.
 const SQLITE: &[(i64, &str, &str)] = &[(1, "foundation", include_str!("../migrations/sqlite/0001_foundation.sql"))];
-const POSTGRES: &[(i64, &str, &str)] =
-    &[(1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql"))];
+const POSTGRES: &[(i64, &str, &str)] = &[(1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql"))];
 
 fn migrations(engine: Engine) -> &'static [(i64, &'static str, &'static str)] {
     match engine {
@@ -40,11 +39,10 @@ pub(crate) async fn run(pool: &AnyPool, engine: Engine) -> StoreResult<Vec<Strin
     let mut applied = Vec::new();
     for &(version, name, sql) in migrations(engine) {
         let mut tx = crate::sql::begin_write(pool, engine).await?;
-        let existing: Option<(String,)> =
-            sqlx::query_as("SELECT checksum FROM allot_migrations WHERE version = $1")
-                .bind(version)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let existing: Option<(String,)> = sqlx::query_as("SELECT checksum FROM allot_migrations WHERE version = $1")
+            .bind(version)
+            .fetch_optional(&mut *tx)
+            .await?;
         match existing {
             Some((sum,)) if sum == checksum(sql) => continue,
             Some(_) => {

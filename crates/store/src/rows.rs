@@ -9,7 +9,7 @@ use allot_domain::dates::parse_date;
 use allot_domain::family::{ContactMethod, FamilyMember, FamilyMemberDetails, Relationship};
 use allot_domain::organisation::{Area, Organisation, OrganisationKind};
 use allot_domain::professional::{LeadAssignment, Professional, ProfessionalRole};
-use allot_domain::{Actor, Stamp, AreaCode, ChildReference, Name, NhsNumber, Postcode, Upn};
+use allot_domain::{Actor, AreaCode, ChildReference, Name, NhsNumber, Postcode, Stamp, Upn};
 use jiff::Timestamp;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -101,9 +101,7 @@ impl Reader<'_> {
     }
 
     pub fn opt_time(&self, column: &str) -> StoreResult<Option<Timestamp>> {
-        self.opt_int(column)?
-            .map(|ms| Timestamp::from_millisecond(ms).map_err(|e| self.corrupt(column, e)))
-            .transpose()
+        self.opt_int(column)?.map(|ms| Timestamp::from_millisecond(ms).map_err(|e| self.corrupt(column, e))).transpose()
     }
 
     /// Parses a required column with `parse`.
@@ -126,7 +124,11 @@ pub(crate) const AREA_COLUMNS: &str = "id, code, name";
 
 pub(crate) fn area(row: &AnyRow) -> StoreResult<Area> {
     let r = Reader { row, table: "areas" };
-    Ok(Area { id: r.parsed("id", str::parse)?, code: r.parsed("code", AreaCode::parse)?, name: r.parsed("name", Name::parse)? })
+    Ok(Area {
+        id: r.parsed("id", str::parse)?,
+        code: r.parsed("code", AreaCode::parse)?,
+        name: r.parsed("name", Name::parse)?,
+    })
 }
 
 pub(crate) const ORGANISATION_COLUMNS: &str = "id, area_id, kind, name, code";

@@ -1,9 +1,7 @@
 //! The one SQL adapter, for SQLite and PostgreSQL alike.
 
 use crate::rows::{self, Arg};
-use crate::{
-    Change, DatabaseUrl, Engine, ImportSummary, Page, Progress, Store, StoreError, StoreResult, migrate,
-};
+use crate::{Change, DatabaseUrl, Engine, ImportSummary, Page, Progress, Store, StoreError, StoreResult, migrate};
 use allot_domain::child::{Child, ChildDetails};
 use allot_domain::consent::{Consent, ConsentDetails, ConsentGiver};
 use allot_domain::dates::{age_on, date_in_england};
@@ -179,7 +177,10 @@ async fn replace_child(
     args.push(current.version.into());
     let result = bind(sqlx::query(&sql), args).execute(&mut *conn).await.map_err(|e| {
         if is_unique_violation(&e) {
-            StoreError::Duplicate(format!("a child with reference {} is already recorded in this area", details.reference))
+            StoreError::Duplicate(format!(
+                "a child with reference {} is already recorded in this area",
+                details.reference
+            ))
         } else {
             e.into()
         }
@@ -316,11 +317,18 @@ impl Store for SqlStore {
         match self.engine {
             Engine::Sqlite => {
                 let integrity: Vec<(String,)> = sqlx::query_as("PRAGMA integrity_check").fetch_all(&self.pool).await?;
-                problems.extend(integrity.into_iter().map(|(m,)| m).filter(|m| m != "ok").map(|m| format!("integrity: {m}")));
+                problems.extend(
+                    integrity.into_iter().map(|(m,)| m).filter(|m| m != "ok").map(|m| format!("integrity: {m}")),
+                );
                 let fk: Vec<AnyRow> = sqlx::query("PRAGMA foreign_key_check").fetch_all(&self.pool).await?;
                 for row in fk {
                     let r = rows::Reader { row: &row, table: "foreign_key_check" };
-                    problems.push(format!("{} row {} refers to a missing {} record", r.text("table")?, r.int("rowid").unwrap_or(-1), r.text("parent")?));
+                    problems.push(format!(
+                        "{} row {} refers to a missing {} record",
+                        r.text("table")?,
+                        r.int("rowid").unwrap_or(-1),
+                        r.text("parent")?
+                    ));
                 }
             }
             Engine::Postgres => {
@@ -338,7 +346,10 @@ impl Store for SqlStore {
                     .fetch_all(&self.pool)
                     .await?;
                     for (index,) in indexes {
-                        if let Err(e) = sqlx::query(&format!("SELECT bt_index_check('{index}'::regclass)::text")).execute(&self.pool).await {
+                        if let Err(e) = sqlx::query(&format!("SELECT bt_index_check('{index}'::regclass)::text"))
+                            .execute(&self.pool)
+                            .await
+                        {
                             problems.push(format!("index {index}: {e}"));
                         }
                     }
@@ -406,7 +417,16 @@ impl Store for SqlStore {
                     e.into()
                 }
             })?;
-        log_change(&mut tx, area.id, stamp, "area", &area.id.to_string(), "create", serde_json::json!({ "code": code })).await?;
+        log_change(
+            &mut tx,
+            area.id,
+            stamp,
+            "area",
+            &area.id.to_string(),
+            "create",
+            serde_json::json!({ "code": code }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(area)
     }
@@ -421,26 +441,49 @@ impl Store for SqlStore {
     }
 
     async fn organisations(&self, area: AreaId) -> StoreResult<Vec<Organisation>> {
-        let sql = format!("SELECT {} FROM organisations WHERE area_id = $1 ORDER BY kind, name, id", rows::ORGANISATION_COLUMNS);
+        let sql = format!(
+            "SELECT {} FROM organisations WHERE area_id = $1 ORDER BY kind, name, id",
+            rows::ORGANISATION_COLUMNS
+        );
         self.all(&sql, vec![area.to_string().into()], rows::organisation).await
     }
 
     async fn professionals(&self, area: AreaId) -> StoreResult<Vec<Professional>> {
-        let sql = format!("SELECT {} FROM professionals WHERE area_id = $1 ORDER BY team, name, id", rows::PROFESSIONAL_COLUMNS);
+        let sql = format!(
+            "SELECT {} FROM professionals WHERE area_id = $1 ORDER BY team, name, id",
+            rows::PROFESSIONAL_COLUMNS
+        );
         self.all(&sql, vec![area.to_string().into()], rows::professional).await
     }
 
     async fn clear_area(&self, area: AreaId, stamp: &Stamp) -> StoreResult<()> {
         let mut tx = self.write().await?;
-        for table in ["lead_assignments", "consents", "family_members", "children", "professionals", "organisations", "change_log"] {
-            sqlx::query(&format!("DELETE FROM {table} WHERE area_id = $1")).bind(area.to_string()).execute(&mut *tx).await?;
+        for table in [
+            "lead_assignments",
+            "consents",
+            "family_members",
+            "children",
+            "professionals",
+            "organisations",
+            "change_log",
+        ] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE area_id = $1"))
+                .bind(area.to_string())
+                .execute(&mut *tx)
+                .await?;
         }
         log_change(&mut tx, area, stamp, "area", &area.to_string(), "clear", serde_json::json!({})).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    async fn load_records(&self, area: AreaId, records: &AreaRecords, stamp: &Stamp, progress: Progress<'_>) -> StoreResult<()> {
+    async fn load_records(
+        &self,
+        area: AreaId,
+        records: &AreaRecords,
+        stamp: &Stamp,
+        progress: Progress<'_>,
+    ) -> StoreResult<()> {
         let wrong_area = records.organisations.iter().any(|o| o.area_id != area)
             || records.professionals.iter().any(|p| p.area_id != area)
             || records.children.iter().any(|c| c.area_id != area)
@@ -456,14 +499,68 @@ impl Store for SqlStore {
         let org_columns = format!("{}, created_at_ms, created_by", rows::ORGANISATION_COLUMNS);
         let pro_columns = format!("{}, created_at_ms, created_by", rows::PROFESSIONAL_COLUMNS);
         let r = records;
-        insert_many(&mut tx, "organisations", &org_columns, &r.organisations, stamp, rows::organisation_args, Some(&mut tally)).await?;
-        insert_many(&mut tx, "professionals", &pro_columns, &r.professionals, stamp, rows::professional_args, Some(&mut tally)).await?;
-        insert_many(&mut tx, "children", rows::CHILD_COLUMNS, &r.children, stamp, rows::child_args, Some(&mut tally)).await?;
-        insert_many(&mut tx, "family_members", rows::FAMILY_COLUMNS, &r.family_members, stamp, rows::family_args, Some(&mut tally)).await?;
-        insert_many(&mut tx, "consents", rows::CONSENT_COLUMNS, &r.consents, stamp, rows::consent_args, Some(&mut tally)).await?;
-        insert_many(&mut tx, "lead_assignments", rows::LEAD_COLUMNS, &r.lead_assignments, stamp, rows::lead_args, Some(&mut tally)).await?;
-        log_change(&mut tx, area, stamp, "area", &area_text, "load",
-            serde_json::json!({ "children": records.children.len(), "records": records.len() })).await?;
+        insert_many(
+            &mut tx,
+            "organisations",
+            &org_columns,
+            &r.organisations,
+            stamp,
+            rows::organisation_args,
+            Some(&mut tally),
+        )
+        .await?;
+        insert_many(
+            &mut tx,
+            "professionals",
+            &pro_columns,
+            &r.professionals,
+            stamp,
+            rows::professional_args,
+            Some(&mut tally),
+        )
+        .await?;
+        insert_many(&mut tx, "children", rows::CHILD_COLUMNS, &r.children, stamp, rows::child_args, Some(&mut tally))
+            .await?;
+        insert_many(
+            &mut tx,
+            "family_members",
+            rows::FAMILY_COLUMNS,
+            &r.family_members,
+            stamp,
+            rows::family_args,
+            Some(&mut tally),
+        )
+        .await?;
+        insert_many(
+            &mut tx,
+            "consents",
+            rows::CONSENT_COLUMNS,
+            &r.consents,
+            stamp,
+            rows::consent_args,
+            Some(&mut tally),
+        )
+        .await?;
+        insert_many(
+            &mut tx,
+            "lead_assignments",
+            rows::LEAD_COLUMNS,
+            &r.lead_assignments,
+            stamp,
+            rows::lead_args,
+            Some(&mut tally),
+        )
+        .await?;
+        log_change(
+            &mut tx,
+            area,
+            stamp,
+            "area",
+            &area_text,
+            "load",
+            serde_json::json!({ "children": records.children.len(), "records": records.len() }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -481,7 +578,8 @@ impl Store for SqlStore {
         };
         let mut tx = self.write().await?;
         insert_child(&mut tx, &child, stamp).await?;
-        log_change(&mut tx, area, stamp, "child", &child.id.to_string(), "create", serde_json::json!({ "version": 1 })).await?;
+        log_change(&mut tx, area, stamp, "child", &child.id.to_string(), "create", serde_json::json!({ "version": 1 }))
+            .await?;
         tx.commit().await?;
         Ok(child)
     }
@@ -496,7 +594,14 @@ impl Store for SqlStore {
         Ok(self.all(&sql, vec![area.to_string().into(), reference.to_string().into()], rows::child).await?.pop())
     }
 
-    async fn update_child(&self, area: AreaId, id: ChildId, expected_version: i64, details: &ChildDetails, stamp: &Stamp) -> StoreResult<Child> {
+    async fn update_child(
+        &self,
+        area: AreaId,
+        id: ChildId,
+        expected_version: i64,
+        details: &ChildDetails,
+        stamp: &Stamp,
+    ) -> StoreResult<Child> {
         let mut tx = self.write().await?;
         let current = fetch_child(&mut tx, area, id).await?.ok_or(StoreError::NotFound)?;
         if current.version != expected_version {
@@ -524,14 +629,21 @@ impl Store for SqlStore {
             add(&mut sql, " AND c.ehc_plan_status = $?", status.code().into());
         }
         if let Some(p) = query.lead_professional {
-            add(&mut sql, " AND EXISTS (SELECT 1 FROM lead_assignments l WHERE l.child_id = c.id \
-                 AND l.until_ms IS NULL AND l.professional_id = $?)", p.to_string().into());
+            add(
+                &mut sql,
+                " AND EXISTS (SELECT 1 FROM lead_assignments l WHERE l.child_id = c.id \
+                 AND l.until_ms IS NULL AND l.professional_id = $?)",
+                p.to_string().into(),
+            );
         }
         // Each word must appear in the name or the reference.
         for word in query.search.iter().flat_map(|s| s.split_whitespace()).take(5) {
             let escaped = word.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-            add(&mut sql, " AND (c.sort_name LIKE $? ESCAPE '\\' OR lower(c.reference) LIKE $? ESCAPE '\\')",
-                format!("%{escaped}%").into());
+            add(
+                &mut sql,
+                " AND (c.sort_name LIKE $? ESCAPE '\\' OR lower(c.reference) LIKE $? ESCAPE '\\')",
+                format!("%{escaped}%").into(),
+            );
         }
         let key = match query.sort {
             ChildSort::Reference => "reference",
@@ -570,7 +682,12 @@ impl Store for SqlStore {
         Ok(n as u64)
     }
 
-    async fn import_children(&self, area: AreaId, children: &[ChildDetails], stamp: &Stamp) -> StoreResult<ImportSummary> {
+    async fn import_children(
+        &self,
+        area: AreaId,
+        children: &[ChildDetails],
+        stamp: &Stamp,
+    ) -> StoreResult<ImportSummary> {
         let mut summary = ImportSummary::default();
         let mut tx = self.write().await?;
         let sql = format!("SELECT {} FROM children WHERE area_id = $1 AND reference = $2", rows::CHILD_COLUMNS);
@@ -593,7 +710,16 @@ impl Store for SqlStore {
                         updated_by: stamp.by.clone(),
                     };
                     insert_child(&mut tx, &child, stamp).await?;
-                    log_change(&mut tx, area, stamp, "child", &child.id.to_string(), "import", serde_json::json!({ "version": 1 })).await?;
+                    log_change(
+                        &mut tx,
+                        area,
+                        stamp,
+                        "child",
+                        &child.id.to_string(),
+                        "import",
+                        serde_json::json!({ "version": 1 }),
+                    )
+                    .await?;
                     summary.created += 1;
                 }
                 Some(current) if current.details == *details => summary.unchanged += 1,
@@ -607,7 +733,13 @@ impl Store for SqlStore {
         Ok(summary)
     }
 
-    async fn add_family_member(&self, area: AreaId, child: ChildId, details: &FamilyMemberDetails, stamp: &Stamp) -> StoreResult<FamilyMember> {
+    async fn add_family_member(
+        &self,
+        area: AreaId,
+        child: ChildId,
+        details: &FamilyMemberDetails,
+        stamp: &Stamp,
+    ) -> StoreResult<FamilyMember> {
         let member = FamilyMember {
             id: FamilyMemberId::new(),
             area_id: area,
@@ -619,19 +751,37 @@ impl Store for SqlStore {
         };
         let mut tx = self.write().await?;
         child_exists(&mut tx, area, child).await?;
-        insert_many(&mut tx, "family_members", rows::FAMILY_COLUMNS, &[member.clone()], stamp, rows::family_args, None).await?;
-        log_change(&mut tx, area, stamp, "family_member", &member.id.to_string(), "create",
-            serde_json::json!({ "child_id": child })).await?;
+        insert_many(&mut tx, "family_members", rows::FAMILY_COLUMNS, &[member.clone()], stamp, rows::family_args, None)
+            .await?;
+        log_change(
+            &mut tx,
+            area,
+            stamp,
+            "family_member",
+            &member.id.to_string(),
+            "create",
+            serde_json::json!({ "child_id": child }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(member)
     }
 
     async fn family_members(&self, area: AreaId, child: ChildId) -> StoreResult<Vec<FamilyMember>> {
-        let sql = format!("SELECT {} FROM family_members WHERE area_id = $1 AND child_id = $2 ORDER BY created_at_ms, id", rows::FAMILY_COLUMNS);
+        let sql = format!(
+            "SELECT {} FROM family_members WHERE area_id = $1 AND child_id = $2 ORDER BY created_at_ms, id",
+            rows::FAMILY_COLUMNS
+        );
         self.all(&sql, vec![area.to_string().into(), child.to_string().into()], rows::family_member).await
     }
 
-    async fn record_consent(&self, area: AreaId, child: ChildId, details: &ConsentDetails, stamp: &Stamp) -> StoreResult<Consent> {
+    async fn record_consent(
+        &self,
+        area: AreaId,
+        child: ChildId,
+        details: &ConsentDetails,
+        stamp: &Stamp,
+    ) -> StoreResult<Consent> {
         let mut tx = self.write().await?;
         let subject = fetch_child(&mut tx, area, child).await?.ok_or(StoreError::NotFound)?;
         let org: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM organisations WHERE area_id = $1 AND id = $2")
@@ -653,15 +803,25 @@ impl Store for SqlStore {
                 .fetch_optional(&mut *tx)
                 .await?;
                 match member {
-                    None => return Err(StoreError::Refused("consent can only be given by a member of this child's family".into())),
-                    Some((0,)) => return Err(StoreError::Refused("consent can only be given by someone with parental responsibility".into())),
+                    None => {
+                        return Err(StoreError::Refused(
+                            "consent can only be given by a member of this child's family".into(),
+                        ));
+                    }
+                    Some((0,)) => {
+                        return Err(StoreError::Refused(
+                            "consent can only be given by someone with parental responsibility".into(),
+                        ));
+                    }
                     Some(_) => {}
                 }
             }
             ConsentGiver::YoungPerson => {
                 // From 16 a young person decides for themself (Mental Capacity Act 2005).
                 if age_on(subject.details.date_of_birth, details.given_on).is_none_or(|age| age < 16) {
-                    return Err(StoreError::Refused("a young person can give consent themself from the age of 16".into()));
+                    return Err(StoreError::Refused(
+                        "a young person can give consent themself from the age of 16".into(),
+                    ));
                 }
             }
         }
@@ -675,9 +835,18 @@ impl Store for SqlStore {
             withdrawn_at: None,
             withdrawn_by: None,
         };
-        insert_many(&mut tx, "consents", rows::CONSENT_COLUMNS, &[consent.clone()], stamp, rows::consent_args, None).await?;
-        log_change(&mut tx, area, stamp, "consent", &consent.id.to_string(), "record",
-            serde_json::json!({ "child_id": child, "shares": details.shares.code() })).await?;
+        insert_many(&mut tx, "consents", rows::CONSENT_COLUMNS, &[consent.clone()], stamp, rows::consent_args, None)
+            .await?;
+        log_change(
+            &mut tx,
+            area,
+            stamp,
+            "consent",
+            &consent.id.to_string(),
+            "record",
+            serde_json::json!({ "child_id": child, "shares": details.shares.code() }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(consent)
     }
@@ -700,7 +869,16 @@ impl Store for SqlStore {
         if result.rows_affected() != 1 {
             return Err(StoreError::Refused("this consent was withdrawn by someone else just now".into()));
         }
-        log_change(&mut tx, area, stamp, "consent", &id.to_string(), "withdraw", serde_json::json!({ "child_id": consent.child_id })).await?;
+        log_change(
+            &mut tx,
+            area,
+            stamp,
+            "consent",
+            &id.to_string(),
+            "withdraw",
+            serde_json::json!({ "child_id": consent.child_id }),
+        )
+        .await?;
         tx.commit().await?;
         consent.withdrawn_at = Some(stamp.at);
         consent.withdrawn_by = Some(stamp.by.clone());
@@ -708,11 +886,21 @@ impl Store for SqlStore {
     }
 
     async fn consents(&self, area: AreaId, child: ChildId) -> StoreResult<Vec<Consent>> {
-        let sql = format!("SELECT {} FROM consents WHERE area_id = $1 AND child_id = $2 ORDER BY recorded_at_ms, id", rows::CONSENT_COLUMNS);
+        let sql = format!(
+            "SELECT {} FROM consents WHERE area_id = $1 AND child_id = $2 ORDER BY recorded_at_ms, id",
+            rows::CONSENT_COLUMNS
+        );
         self.all(&sql, vec![area.to_string().into(), child.to_string().into()], rows::consent).await
     }
 
-    async fn assign_lead_professional(&self, area: AreaId, child: ChildId, professional: ProfessionalId, reason: &str, stamp: &Stamp) -> StoreResult<LeadAssignment> {
+    async fn assign_lead_professional(
+        &self,
+        area: AreaId,
+        child: ChildId,
+        professional: ProfessionalId,
+        reason: &str,
+        stamp: &Stamp,
+    ) -> StoreResult<LeadAssignment> {
         let reason = allot_domain::text::optional_text(Some(reason), 500)
             .map_err(StoreError::Refused)?
             .ok_or_else(|| StoreError::Refused("give a reason for the change of lead professional".into()))?;
@@ -726,19 +914,22 @@ impl Store for SqlStore {
         if found.is_none() {
             return Err(StoreError::Refused("there is no such professional in this area".into()));
         }
-        let current: Option<(String,)> = sqlx::query_as("SELECT professional_id FROM lead_assignments WHERE child_id = $1 AND until_ms IS NULL")
-            .bind(child.to_string())
-            .fetch_optional(&mut *tx)
-            .await?;
+        let current: Option<(String,)> =
+            sqlx::query_as("SELECT professional_id FROM lead_assignments WHERE child_id = $1 AND until_ms IS NULL")
+                .bind(child.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
         if current.as_ref().is_some_and(|(p,)| *p == professional.to_string()) {
             return Err(StoreError::Refused("this professional is already the child's lead professional".into()));
         }
-        sqlx::query("UPDATE lead_assignments SET until_ms = $1 WHERE area_id = $2 AND child_id = $3 AND until_ms IS NULL")
-            .bind(stamp.at.as_millisecond())
-            .bind(area.to_string())
-            .bind(child.to_string())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE lead_assignments SET until_ms = $1 WHERE area_id = $2 AND child_id = $3 AND until_ms IS NULL",
+        )
+        .bind(stamp.at.as_millisecond())
+        .bind(area.to_string())
+        .bind(child.to_string())
+        .execute(&mut *tx)
+        .await?;
         let spell = LeadAssignment {
             area_id: area,
             child_id: child,
@@ -748,16 +939,28 @@ impl Store for SqlStore {
             assigned_by: stamp.by.clone(),
             reason,
         };
-        insert_many(&mut tx, "lead_assignments", rows::LEAD_COLUMNS, &[spell.clone()], stamp, rows::lead_args, None).await?;
-        log_change(&mut tx, area, stamp, "child", &child.to_string(), "assign_lead_professional",
-            serde_json::json!({ "professional_id": professional })).await?;
+        insert_many(&mut tx, "lead_assignments", rows::LEAD_COLUMNS, &[spell.clone()], stamp, rows::lead_args, None)
+            .await?;
+        log_change(
+            &mut tx,
+            area,
+            stamp,
+            "child",
+            &child.to_string(),
+            "assign_lead_professional",
+            serde_json::json!({ "professional_id": professional }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(spell)
     }
 
     async fn lead_history(&self, area: AreaId, child: ChildId) -> StoreResult<Vec<LeadAssignment>> {
-        let sql = format!("SELECT {} FROM lead_assignments WHERE area_id = $1 AND child_id = $2 \
-             ORDER BY from_ms, CASE WHEN until_ms IS NULL THEN 1 ELSE 0 END, until_ms, id", rows::LEAD_COLUMNS);
+        let sql = format!(
+            "SELECT {} FROM lead_assignments WHERE area_id = $1 AND child_id = $2 \
+             ORDER BY from_ms, CASE WHEN until_ms IS NULL THEN 1 ELSE 0 END, until_ms, id",
+            rows::LEAD_COLUMNS
+        );
         self.all(&sql, vec![area.to_string().into(), child.to_string().into()], rows::lead_assignment).await
     }
 

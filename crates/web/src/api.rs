@@ -7,13 +7,13 @@ use allot_domain::consent::ConsentForm;
 use allot_domain::family::FamilyMemberForm;
 use allot_domain::paging::{ChildQuery, ChildSort, Cursor, parse_limit};
 use allot_domain::{ChildId, ConsentId, EhcPlanStatus, Invalid, PrimaryNeed, ProfessionalId};
+use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, MatchedPath, Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
-use axum::Json;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
@@ -30,7 +30,7 @@ pub struct ApiRoute {
 
 /// Every route Allot serves.
 pub fn routes() -> Vec<ApiRoute> {
-    use openapi::{body, op, ok, page_params};
+    use openapi::{body, ok, op, page_params};
     vec![
         ApiRoute {
             path: "/healthz",
@@ -40,19 +40,41 @@ pub fn routes() -> Vec<ApiRoute> {
         ApiRoute {
             path: "/readyz",
             handler: get(readyz),
-            operations: vec![("get", op("Readiness: the database answers and is migrated", vec![], None, ok("text", "ready")))],
+            operations: vec![(
+                "get",
+                op("Readiness: the database answers and is migrated", vec![], None, ok("text", "ready")),
+            )],
         },
         ApiRoute {
             path: "/api/openapi.json",
             handler: get(openapi_json),
-            operations: vec![("get", op("This description of the API (OpenAPI 3.1)", vec![], None, ok("object", "The OpenAPI document")))],
+            operations: vec![(
+                "get",
+                op("This description of the API (OpenAPI 3.1)", vec![], None, ok("object", "The OpenAPI document")),
+            )],
         },
         ApiRoute {
             path: "/api/v1/children",
             handler: get(list_children).post(create_child),
             operations: vec![
-                ("get", op("List children in the area: filter, sort, page", page_params(), None, ok("ChildPage", "One page of children"))),
-                ("post", op("Record a new child", vec![], Some(body("ChildForm")), ok("Child", "The child as recorded (201)"))),
+                (
+                    "get",
+                    op(
+                        "List children in the area: filter, sort, page",
+                        page_params(),
+                        None,
+                        ok("ChildPage", "One page of children"),
+                    ),
+                ),
+                (
+                    "post",
+                    op(
+                        "Record a new child",
+                        vec![],
+                        Some(body("ChildForm")),
+                        ok("Child", "The child as recorded (201)"),
+                    ),
+                ),
             ],
         },
         ApiRoute {
@@ -60,52 +82,135 @@ pub fn routes() -> Vec<ApiRoute> {
             handler: get(get_child).put(update_child),
             operations: vec![
                 ("get", op("A child's record", openapi::id_param(), None, ok("Child", "The child"))),
-                ("put", op("Change a child's record, naming the version it was read at", openapi::id_param(), Some(body("ChildUpdate")), ok("Child", "The child as changed"))),
+                (
+                    "put",
+                    op(
+                        "Change a child's record, naming the version it was read at",
+                        openapi::id_param(),
+                        Some(body("ChildUpdate")),
+                        ok("Child", "The child as changed"),
+                    ),
+                ),
             ],
         },
         ApiRoute {
             path: "/api/v1/children/{id}/family",
             handler: get(list_family).post(add_family_member),
             operations: vec![
-                ("get", op("A child's family members and contacts", openapi::id_param(), None, ok("FamilyMemberList", "Family members"))),
-                ("post", op("Add a family member or contact", openapi::id_param(), Some(body("FamilyMemberForm")), ok("FamilyMember", "The family member (201)"))),
+                (
+                    "get",
+                    op(
+                        "A child's family members and contacts",
+                        openapi::id_param(),
+                        None,
+                        ok("FamilyMemberList", "Family members"),
+                    ),
+                ),
+                (
+                    "post",
+                    op(
+                        "Add a family member or contact",
+                        openapi::id_param(),
+                        Some(body("FamilyMemberForm")),
+                        ok("FamilyMember", "The family member (201)"),
+                    ),
+                ),
             ],
         },
         ApiRoute {
             path: "/api/v1/children/{id}/consents",
             handler: get(list_consents).post(record_consent),
             operations: vec![
-                ("get", op("Consents to share a child's information", openapi::id_param(), None, ok("ConsentList", "Consents, withdrawn ones included"))),
-                ("post", op("Record a consent", openapi::id_param(), Some(body("ConsentForm")), ok("Consent", "The consent (201)"))),
+                (
+                    "get",
+                    op(
+                        "Consents to share a child's information",
+                        openapi::id_param(),
+                        None,
+                        ok("ConsentList", "Consents, withdrawn ones included"),
+                    ),
+                ),
+                (
+                    "post",
+                    op(
+                        "Record a consent",
+                        openapi::id_param(),
+                        Some(body("ConsentForm")),
+                        ok("Consent", "The consent (201)"),
+                    ),
+                ),
             ],
         },
         ApiRoute {
             path: "/api/v1/consents/{id}/withdraw",
             handler: post(withdraw_consent),
-            operations: vec![("post", op("Withdraw a consent, with effect from now", openapi::id_param(), None, ok("Consent", "The withdrawn consent")))],
+            operations: vec![(
+                "post",
+                op(
+                    "Withdraw a consent, with effect from now",
+                    openapi::id_param(),
+                    None,
+                    ok("Consent", "The withdrawn consent"),
+                ),
+            )],
         },
         ApiRoute {
             path: "/api/v1/children/{id}/lead-professionals",
             handler: get(lead_history).post(assign_lead),
             operations: vec![
-                ("get", op("Who has been the child's lead professional, and when", openapi::id_param(), None, ok("LeadAssignmentList", "Spells, oldest first"))),
-                ("post", op("Make someone the child's lead professional from now", openapi::id_param(), Some(body("LeadAssignmentForm")), ok("LeadAssignment", "The new spell (201)"))),
+                (
+                    "get",
+                    op(
+                        "Who has been the child's lead professional, and when",
+                        openapi::id_param(),
+                        None,
+                        ok("LeadAssignmentList", "Spells, oldest first"),
+                    ),
+                ),
+                (
+                    "post",
+                    op(
+                        "Make someone the child's lead professional from now",
+                        openapi::id_param(),
+                        Some(body("LeadAssignmentForm")),
+                        ok("LeadAssignment", "The new spell (201)"),
+                    ),
+                ),
             ],
         },
         ApiRoute {
             path: "/api/v1/children/{id}/changes",
             handler: get(child_changes),
-            operations: vec![("get", op("Every change to a child's record: who, when, what", openapi::id_param(), None, ok("ChangeList", "Changes, oldest first")))],
+            operations: vec![(
+                "get",
+                op(
+                    "Every change to a child's record: who, when, what",
+                    openapi::id_param(),
+                    None,
+                    ok("ChangeList", "Changes, oldest first"),
+                ),
+            )],
         },
         ApiRoute {
             path: "/api/v1/organisations",
             handler: get(list_organisations),
-            operations: vec![("get", op("Organisations in the area", vec![], None, ok("OrganisationList", "Organisations")))],
+            operations: vec![(
+                "get",
+                op("Organisations in the area", vec![], None, ok("OrganisationList", "Organisations")),
+            )],
         },
         ApiRoute {
             path: "/api/v1/professionals",
             handler: get(list_professionals),
-            operations: vec![("get", op("Professionals who can be a lead professional", vec![], None, ok("ProfessionalList", "Professionals")))],
+            operations: vec![(
+                "get",
+                op(
+                    "Professionals who can be a lead professional",
+                    vec![],
+                    None,
+                    ok("ProfessionalList", "Professionals"),
+                ),
+            )],
         },
     ]
 }
@@ -137,9 +242,14 @@ fn json_problem(rejection: JsonRejection) -> Problem {
             StatusCode::UNPROCESSABLE_ENTITY,
             "/problems/invalid-input",
             "There is a problem with what was entered",
-            format!("{}. Nothing was saved.", e.body_text().trim_start_matches("Failed to deserialize the JSON body into the target type: ")),
+            format!(
+                "{}. Nothing was saved.",
+                e.body_text().trim_start_matches("Failed to deserialize the JSON body into the target type: ")
+            ),
         ),
-        JsonRejection::JsonSyntaxError(_) => Problem::bad_request("The request body is not valid JSON. Nothing was saved."),
+        JsonRejection::JsonSyntaxError(_) => {
+            Problem::bad_request("The request body is not valid JSON. Nothing was saved.")
+        }
         _ if status == StatusCode::PAYLOAD_TOO_LARGE => Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "/problems/too-large",
@@ -193,7 +303,9 @@ fn child_query(params: &HashMap<String, String>) -> Result<ChildQuery, Problem> 
     let mut inv = Invalid::default();
     let mut q = ChildQuery::default();
     for key in params.keys() {
-        if !["primary_need", "ehc_plan_status", "lead_professional", "q", "sort", "limit", "cursor"].contains(&key.as_str()) {
+        if !["primary_need", "ehc_plan_status", "lead_professional", "q", "sort", "limit", "cursor"]
+            .contains(&key.as_str())
+        {
             inv.push(key, "is not a filter this list understands");
         }
     }
@@ -208,7 +320,8 @@ fn child_query(params: &HashMap<String, String>) -> Result<ChildQuery, Problem> 
         q.lead_professional = inv.check("lead_professional", v.parse::<ProfessionalId>());
     }
     if let Some(v) = get("q") {
-        q.search = inv.check("q", if v.len() > 200 { Err("a search can be at most 200 characters") } else { Ok(v.to_owned()) });
+        q.search = inv
+            .check("q", if v.len() > 200 { Err("a search can be at most 200 characters") } else { Ok(v.to_owned()) });
     }
     if let Some(v) = get("sort") {
         q.sort = inv.check("sort", ChildSort::parse(v)).unwrap_or(ChildSort::Reference);
@@ -219,11 +332,7 @@ fn child_query(params: &HashMap<String, String>) -> Result<ChildQuery, Problem> 
     if let Some(v) = get("cursor") {
         q.after = inv.check("cursor", Cursor::decode(v, q.sort));
     }
-    if inv.0.is_empty() {
-        Ok(q)
-    } else {
-        Err(Problem { status: 400, ..Problem::invalid(inv) })
-    }
+    if inv.0.is_empty() { Ok(q) } else { Err(Problem { status: 400, ..Problem::invalid(inv) }) }
 }
 
 async fn list_children(
@@ -238,14 +347,22 @@ async fn list_children(
     Ok(Json(json!({ "items": items, "limit": query.limit, "next_cursor": page.next.map(|c| c.encode()) })))
 }
 
-async fn create_child(State(state): State<AppState>, caller: Caller, JsonBody(form): JsonBody<ChildForm>) -> Result<Response, Problem> {
+async fn create_child(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(form): JsonBody<ChildForm>,
+) -> Result<Response, Problem> {
     let details = form.parse(caller.today())?;
     let child = state.store.create_child(caller.area, &details, &caller.stamp()).await?;
     let location = format!("/api/v1/children/{}", child.id);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(child.view(false, caller.today()))).into_response())
 }
 
-async fn get_child(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, Problem> {
+async fn get_child(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
     let child = state.store.child(caller.area, parse_id::<ChildId>(&id)?).await?;
     Ok(Json(json!(child.view(false, caller.today()))))
 }
@@ -259,11 +376,27 @@ async fn update_child(
     let id = parse_id::<ChildId>(&id)?;
     let version = match body.remove("version") {
         Some(Value::Number(n)) if n.as_i64().is_some_and(|v| v >= 1) => n.as_i64().unwrap_or_default(),
-        Some(_) => return Err(Problem::invalid(Invalid::one("version", "version must be the whole number the record was read at"))),
-        None => return Err(Problem::invalid(Invalid::one("version", "send the version the record was read at, so a change made meanwhile is not overwritten"))),
+        Some(_) => {
+            return Err(Problem::invalid(Invalid::one(
+                "version",
+                "version must be the whole number the record was read at",
+            )));
+        }
+        None => {
+            return Err(Problem::invalid(Invalid::one(
+                "version",
+                "send the version the record was read at, so a change made meanwhile is not overwritten",
+            )));
+        }
     };
-    let form: ChildForm = serde_json::from_value(Value::Object(body))
-        .map_err(|e| Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "/problems/invalid-input", "There is a problem with what was entered", format!("{e}. Nothing was saved.")))?;
+    let form: ChildForm = serde_json::from_value(Value::Object(body)).map_err(|e| {
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "/problems/invalid-input",
+            "There is a problem with what was entered",
+            format!("{e}. Nothing was saved."),
+        )
+    })?;
     let details = form.parse(caller.today())?;
     let child = state.store.update_child(caller.area, id, version, &details, &caller.stamp()).await?;
     Ok(Json(json!(child.view(false, caller.today()))))
@@ -279,7 +412,11 @@ fn family_json(m: &allot_domain::family::FamilyMember) -> Value {
     })
 }
 
-async fn list_family(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, Problem> {
+async fn list_family(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
     let child = state.store.child(caller.area, parse_id(&id)?).await?;
     let members = state.store.family_members(caller.area, child.id).await?;
     Ok(Json(json!({ "items": members.iter().map(family_json).collect::<Vec<_>>() })))
@@ -308,7 +445,11 @@ fn consent_json(c: &allot_domain::consent::Consent) -> Value {
     })
 }
 
-async fn list_consents(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, Problem> {
+async fn list_consents(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
     let child = state.store.child(caller.area, parse_id(&id)?).await?;
     let consents = state.store.consents(caller.area, child.id).await?;
     Ok(Json(json!({ "items": consents.iter().map(consent_json).collect::<Vec<_>>() })))
@@ -326,12 +467,20 @@ async fn record_consent(
     Ok((StatusCode::CREATED, Json(consent_json(&consent))).into_response())
 }
 
-async fn withdraw_consent(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, Problem> {
+async fn withdraw_consent(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
     let consent = state.store.withdraw_consent(caller.area, parse_id::<ConsentId>(&id)?, &caller.stamp()).await?;
     Ok(Json(consent_json(&consent)))
 }
 
-async fn lead_history(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, Problem> {
+async fn lead_history(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
     let child = state.store.child(caller.area, parse_id(&id)?).await?;
     let spells = state.store.lead_history(caller.area, child.id).await?;
     Ok(Json(json!({ "items": spells })))
@@ -359,11 +508,16 @@ async fn assign_lead(
         inv.push("reason", "give a reason for the change of lead professional");
     }
     let professional = inv.finish(|| professional.expect("checked"))?;
-    let spell = state.store.assign_lead_professional(caller.area, child, professional, &reason, &caller.stamp()).await?;
+    let spell =
+        state.store.assign_lead_professional(caller.area, child, professional, &reason, &caller.stamp()).await?;
     Ok((StatusCode::CREATED, Json(spell)).into_response())
 }
 
-async fn child_changes(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, Problem> {
+async fn child_changes(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
     let child = state.store.child(caller.area, parse_id(&id)?).await?;
     let changes = state.store.changes(caller.area, &child.id.to_string()).await?;
     Ok(Json(json!({ "items": changes })))

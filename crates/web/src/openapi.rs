@@ -48,12 +48,28 @@ pub(crate) fn page_params() -> Vec<Value> {
     let p = |name: &str, description: &str, schema: Value| json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema });
     let codes = |all: Vec<&str>| json!({ "type": "string", "enum": all });
     vec![
-        p("primary_need", "Only children with this primary need (SEN2 code)", codes(allot_domain::PrimaryNeed::ALL.iter().map(|n| n.code()).collect())),
-        p("ehc_plan_status", "Only children at this point of the EHC process", codes(allot_domain::EhcPlanStatus::ALL.iter().map(|n| n.code()).collect())),
-        p("lead_professional", "Only this professional's current caseload", json!({ "type": "string", "format": "uuid" })),
+        p(
+            "primary_need",
+            "Only children with this primary need (SEN2 code)",
+            codes(allot_domain::PrimaryNeed::ALL.iter().map(|n| n.code()).collect()),
+        ),
+        p(
+            "ehc_plan_status",
+            "Only children at this point of the EHC process",
+            codes(allot_domain::EhcPlanStatus::ALL.iter().map(|n| n.code()).collect()),
+        ),
+        p(
+            "lead_professional",
+            "Only this professional's current caseload",
+            json!({ "type": "string", "format": "uuid" }),
+        ),
         p("q", "Words that must all appear in the name or reference", json!({ "type": "string", "maxLength": 200 })),
         p("sort", "Order of the list", codes(allot_domain::paging::ChildSort::ALL.iter().map(|n| n.code()).collect())),
-        p("limit", "Rows per page", json!({ "type": "integer", "minimum": 1, "maximum": allot_domain::paging::PAGE_SIZE_MAX, "default": allot_domain::paging::PAGE_SIZE_DEFAULT })),
+        p(
+            "limit",
+            "Rows per page",
+            json!({ "type": "integer", "minimum": 1, "maximum": allot_domain::paging::PAGE_SIZE_MAX, "default": allot_domain::paging::PAGE_SIZE_DEFAULT }),
+        ),
         p("cursor", "The next_cursor of the previous page", json!({ "type": "string" })),
     ]
 }
@@ -85,7 +101,8 @@ fn schemas() -> Value {
         }
     });
     let mut child_update = child_form.clone();
-    child_update["properties"]["version"] = json!({ "type": "integer", "minimum": 1, "description": "The version the record was read at" });
+    child_update["properties"]["version"] =
+        json!({ "type": "integer", "minimum": 1, "description": "The version the record was read at" });
     child_update["required"].as_array_mut().expect("array").push("version".into());
     let list = |item: &str| json!({ "type": "object", "properties": { "items": { "type": "array", "items": { "$ref": format!("#/components/schemas/{item}") } } } });
     let object = |description: &str| json!({ "type": "object", "description": description });

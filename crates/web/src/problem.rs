@@ -44,7 +44,11 @@ impl Problem {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "/problems/invalid-input",
                 "There is a problem with what was entered",
-                format!("{n} field{} need{} correcting; nothing was saved.", if n == 1 { "" } else { "s" }, if n == 1 { "s" } else { "" }),
+                format!(
+                    "{n} field{} need{} correcting; nothing was saved.",
+                    if n == 1 { "" } else { "s" },
+                    if n == 1 { "s" } else { "" }
+                ),
             )
         }
     }
@@ -72,10 +76,22 @@ impl From<StoreError> for Problem {
                 StatusCode::CONFLICT,
                 "/problems/version-conflict",
                 "Someone else changed this record",
-                format!("{e}. Nothing was saved: fetch the record again, reapply your change and send it with the new version."),
+                format!(
+                    "{e}. Nothing was saved: fetch the record again, reapply your change and send it with the new version."
+                ),
             ),
-            StoreError::Duplicate(msg) => Problem::new(StatusCode::CONFLICT, "/problems/duplicate", "This is already recorded", format!("{msg}. Nothing was saved.")),
-            StoreError::Refused(msg) => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "/problems/refused", "This change is not allowed", format!("{msg}. Nothing was saved.")),
+            StoreError::Duplicate(msg) => Problem::new(
+                StatusCode::CONFLICT,
+                "/problems/duplicate",
+                "This is already recorded",
+                format!("{msg}. Nothing was saved."),
+            ),
+            StoreError::Refused(msg) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "/problems/refused",
+                "This change is not allowed",
+                format!("{msg}. Nothing was saved."),
+            ),
             other => {
                 tracing::error!(error = %other, "storage failure");
                 Problem::new(

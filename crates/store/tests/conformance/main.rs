@@ -35,13 +35,23 @@ fn child(reference: &str, given: &str, family: &str, dob: &str) -> ChildDetails 
 }
 
 async fn area(store: &SqlStore, code: &str) -> AreaId {
-    store.create_area(&AreaCode::parse(code).unwrap(), &Name::parse("Test Council").unwrap(), &stamp("setup")).await.unwrap().id
+    store
+        .create_area(&AreaCode::parse(code).unwrap(), &Name::parse("Test Council").unwrap(), &stamp("setup"))
+        .await
+        .unwrap()
+        .id
 }
 
 /// An area with a council, a school and two caseworkers.
 async fn area_with_staff(store: &SqlStore, code: &str) -> (AreaId, OrganisationId, [ProfessionalId; 2]) {
     let area = area(store, code).await;
-    let council = Organisation { id: OrganisationId::new(), area_id: area, kind: OrganisationKind::Council, name: Name::parse("Council").unwrap(), code: None };
+    let council = Organisation {
+        id: OrganisationId::new(),
+        area_id: area,
+        kind: OrganisationKind::Council,
+        name: Name::parse("Council").unwrap(),
+        code: None,
+    };
     let pro = |name: &str| Professional {
         id: ProfessionalId::new(),
         area_id: area,
@@ -160,7 +170,8 @@ async fn references_are_unique_within_an_area_only(db: TestDatabase) {
     }
     store.create_child(b, &child("WV-1", "Other", "Child", "2015-01-01"), &stamp("x")).await.unwrap();
     assert_eq!(store.count_children(a).await.unwrap(), 1);
-    let dup_code = store.create_area(&AreaCode::parse("E06000001").unwrap(), &Name::parse("Again").unwrap(), &stamp("x")).await;
+    let dup_code =
+        store.create_area(&AreaCode::parse("E06000001").unwrap(), &Name::parse("Again").unwrap(), &stamp("x")).await;
     assert!(matches!(dup_code, Err(StoreError::Duplicate(_))));
 }
 
@@ -188,7 +199,10 @@ async fn paging_visits_every_child_once_in_order(db: TestDatabase) {
         let mut seen = Vec::new();
         let mut after = None;
         loop {
-            let page = store.list_children(area, &ChildQuery { sort: *sort, limit: 4, after, ..Default::default() }).await.unwrap();
+            let page = store
+                .list_children(area, &ChildQuery { sort: *sort, limit: 4, after, ..Default::default() })
+                .await
+                .unwrap();
             assert!(page.items.len() <= 4);
             seen.extend(page.items);
             match page.next {
@@ -217,20 +231,35 @@ async fn paging_visits_every_child_once_in_order(db: TestDatabase) {
 async fn filters_and_search_narrow_the_list(db: TestDatabase) {
     let store = db.store().await;
     let (area, _, [asha, _]) = area_with_staff(&store, "E06000001").await;
-    let a = store.create_child(area, &child("WV-100", "Amara Grace", "Okafor", "2014-09-23"), &stamp("x")).await.unwrap();
-    let b = ChildDetails { primary_need: Some(PrimaryNeed::Asd), ..child("WV-200", "Ben", "Smith_Jones", "2010-01-01") };
+    let a =
+        store.create_child(area, &child("WV-100", "Amara Grace", "Okafor", "2014-09-23"), &stamp("x")).await.unwrap();
+    let b =
+        ChildDetails { primary_need: Some(PrimaryNeed::Asd), ..child("WV-200", "Ben", "Smith_Jones", "2010-01-01") };
     let b = store.create_child(area, &b, &stamp("x")).await.unwrap();
-    let c = ChildDetails { ehc_plan_status: EhcPlanStatus::Requested, ..child("XX-300", "Cara", "100% Jones", "2011-01-01") };
+    let c = ChildDetails {
+        ehc_plan_status: EhcPlanStatus::Requested,
+        ..child("XX-300", "Cara", "100% Jones", "2011-01-01")
+    };
     store.create_child(area, &c, &stamp("x")).await.unwrap();
     store.assign_lead_professional(area, b.id, asha, "new case", &stamp("x")).await.unwrap();
     let refs = |q: ChildQuery| {
         let store = store.clone();
         async move {
-            store.list_children(area, &q).await.unwrap().items.into_iter().map(|c| c.details.reference.to_string()).collect::<Vec<_>>()
+            store
+                .list_children(area, &q)
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|c| c.details.reference.to_string())
+                .collect::<Vec<_>>()
         }
     };
     assert_eq!(refs(ChildQuery { primary_need: Some(PrimaryNeed::Asd), ..Default::default() }).await, ["WV-200"]);
-    assert_eq!(refs(ChildQuery { ehc_plan_status: Some(EhcPlanStatus::Final), ..Default::default() }).await, ["WV-100", "WV-200"]);
+    assert_eq!(
+        refs(ChildQuery { ehc_plan_status: Some(EhcPlanStatus::Final), ..Default::default() }).await,
+        ["WV-100", "WV-200"]
+    );
     assert_eq!(refs(ChildQuery { lead_professional: Some(asha), ..Default::default() }).await, ["WV-200"]);
     assert_eq!(refs(ChildQuery { search: Some("grace OKAFOR".into()), ..Default::default() }).await, ["WV-100"]);
     assert_eq!(refs(ChildQuery { search: Some("wv-".into()), ..Default::default() }).await, ["WV-100", "WV-200"]);
@@ -274,7 +303,12 @@ async fn consent_withdrawal_takes_effect_at_once_and_only_once(db: TestDatabase)
     .parse()
     .unwrap();
     let mum = store.add_family_member(area, c.id, &mum, &stamp("x")).await.unwrap();
-    let details = ConsentDetails { given_by: ConsentGiver::FamilyMember(mum.id), organisation_id: council, shares: SharedInformation::Health, given_on: date(2026, 1, 5) };
+    let details = ConsentDetails {
+        given_by: ConsentGiver::FamilyMember(mum.id),
+        organisation_id: council,
+        shares: SharedInformation::Health,
+        given_on: date(2026, 1, 5),
+    };
     let consent = store.record_consent(area, c.id, &details, &stamp("x")).await.unwrap();
     let withdrawn = store.withdraw_consent(area, consent.id, &stamp("mum")).await.unwrap();
     let stored = store.consents(area, c.id).await.unwrap().remove(0);
@@ -301,20 +335,43 @@ async fn only_the_right_people_can_give_consent(db: TestDatabase) {
     .parse()
     .unwrap();
     let gran = store.add_family_member(area, young.id, &gran, &stamp("x")).await.unwrap();
-    let by = |given_by, on| ConsentDetails { given_by, organisation_id: council, shares: SharedInformation::Education, given_on: on };
+    let by = |given_by, on| ConsentDetails {
+        given_by,
+        organisation_id: council,
+        shares: SharedInformation::Education,
+        given_on: on,
+    };
     let refused = |r| matches!(r, Err(StoreError::Refused(_)));
-    assert!(refused(store.record_consent(area, young.id, &by(ConsentGiver::FamilyMember(gran.id), TODAY), &stamp("x")).await));
+    assert!(refused(
+        store.record_consent(area, young.id, &by(ConsentGiver::FamilyMember(gran.id), TODAY), &stamp("x")).await
+    ));
     // Turns 16 on 2028-01-10: not the day before, yes on the day.
     assert!(refused(store.record_consent(area, young.id, &by(ConsentGiver::YoungPerson, TODAY), &stamp("x")).await));
     let older = store.create_child(area, &child("WV-2", "Kofi", "Okafor", "2010-11-22"), &stamp("x")).await.unwrap();
-    assert!(refused(store.record_consent(area, older.id, &by(ConsentGiver::YoungPerson, date(2026, 11, 21)), &stamp("x")).await));
+    assert!(refused(
+        store.record_consent(area, older.id, &by(ConsentGiver::YoungPerson, date(2026, 11, 21)), &stamp("x")).await
+    ));
     store.record_consent(area, older.id, &by(ConsentGiver::YoungPerson, TODAY), &stamp("x")).await.unwrap();
     // Another child's family member cannot consent for this child.
-    assert!(refused(store.record_consent(area, older.id, &by(ConsentGiver::FamilyMember(gran.id), TODAY), &stamp("x")).await));
+    assert!(refused(
+        store.record_consent(area, older.id, &by(ConsentGiver::FamilyMember(gran.id), TODAY), &stamp("x")).await
+    ));
     // Nor can anything be recorded against another area's organisation.
     let (other_area, other_council, _) = area_with_staff(&store, "E06000002").await;
-    assert!(refused(store.record_consent(area, older.id, &ConsentDetails { organisation_id: other_council, ..by(ConsentGiver::YoungPerson, TODAY) }, &stamp("x")).await));
-    assert!(matches!(store.record_consent(other_area, older.id, &by(ConsentGiver::YoungPerson, TODAY), &stamp("x")).await, Err(StoreError::NotFound)));
+    assert!(refused(
+        store
+            .record_consent(
+                area,
+                older.id,
+                &ConsentDetails { organisation_id: other_council, ..by(ConsentGiver::YoungPerson, TODAY) },
+                &stamp("x")
+            )
+            .await
+    ));
+    assert!(matches!(
+        store.record_consent(other_area, older.id, &by(ConsentGiver::YoungPerson, TODAY), &stamp("x")).await,
+        Err(StoreError::NotFound)
+    ));
 }
 
 async fn lead_professional_history_has_no_gaps(db: TestDatabase) {
@@ -324,7 +381,10 @@ async fn lead_professional_history_has_no_gaps(db: TestDatabase) {
     store.assign_lead_professional(area, c.id, asha, "new referral", &stamp("manager")).await.unwrap();
     let again = store.assign_lead_professional(area, c.id, asha, "again", &stamp("manager")).await;
     assert!(matches!(again, Err(StoreError::Refused(_))));
-    assert!(matches!(store.assign_lead_professional(area, c.id, ben, "  ", &stamp("m")).await, Err(StoreError::Refused(_))));
+    assert!(matches!(
+        store.assign_lead_professional(area, c.id, ben, "  ", &stamp("m")).await,
+        Err(StoreError::Refused(_))
+    ));
     store.assign_lead_professional(area, c.id, ben, "Asha moved team", &stamp("manager")).await.unwrap();
     let history = store.lead_history(area, c.id).await.unwrap();
     assert_eq!(history.len(), 2);
@@ -341,7 +401,10 @@ async fn every_change_records_who_and_when(db: TestDatabase) {
     let store = db.store().await;
     let area = area(&store, "E06000001").await;
     let before = jiff::Timestamp::now();
-    let c = store.create_child(area, &child("WV-1", "Amara", "Okafor", "2014-09-23"), &stamp("caseworker:asha")).await.unwrap();
+    let c = store
+        .create_child(area, &child("WV-1", "Amara", "Okafor", "2014-09-23"), &stamp("caseworker:asha"))
+        .await
+        .unwrap();
     let d = ChildDetails { postcode: Some(allot_domain::Postcode::parse("BS1 4DJ").unwrap()), ..c.details.clone() };
     store.update_child(area, c.id, 1, &d, &stamp("caseworker:ben")).await.unwrap();
     let log = store.changes(area, &c.id.to_string()).await.unwrap();
@@ -369,7 +432,10 @@ async fn verify_passes_on_good_data_and_names_corrupt_rows(db: TestDatabase) {
     sqlx::Executor::execute(&mut conn, "UPDATE children SET upn = 'A123', version = 5").await.unwrap();
     let problems = store.verify().await.unwrap();
     assert!(problems.iter().any(|p| p.contains("children.upn")), "{problems:?}");
-    assert!(problems.iter().any(|p| p.contains("1 children whose version does not match their recorded updates")), "{problems:?}");
+    assert!(
+        problems.iter().any(|p| p.contains("1 children whose version does not match their recorded updates")),
+        "{problems:?}"
+    );
     assert_eq!(problems.len(), 2, "{problems:?}");
 }
 

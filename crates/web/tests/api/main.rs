@@ -23,8 +23,18 @@ struct TestApp {
 async fn spawn(db: TestDatabase) -> TestApp {
     let store = Arc::new(db.store().await);
     let stamp = Stamp::now(Actor::parse("setup").unwrap());
-    let area = store.create_area(&AreaCode::parse("E06000001").unwrap(), &Name::parse("Test Council").unwrap(), &stamp).await.unwrap().id;
-    let council = Organisation { id: OrganisationId::new(), area_id: area, kind: OrganisationKind::Council, name: Name::parse("Test Council").unwrap(), code: None };
+    let area = store
+        .create_area(&AreaCode::parse("E06000001").unwrap(), &Name::parse("Test Council").unwrap(), &stamp)
+        .await
+        .unwrap()
+        .id;
+    let council = Organisation {
+        id: OrganisationId::new(),
+        area_id: area,
+        kind: OrganisationKind::Council,
+        name: Name::parse("Test Council").unwrap(),
+        code: None,
+    };
     let pro = |name: &str| Professional {
         id: ProfessionalId::new(),
         area_id: area,
@@ -143,7 +153,8 @@ async fn a_form_with_errors_names_every_bad_field_and_saves_nothing(db: TestData
     bad["legal_family_name"] = json!("  ");
     let (status, problem) = app.post("/api/v1/children", bad).await;
     assert_eq!(status, 422);
-    let fields: Vec<&str> = problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> =
+        problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["legal_family_name", "date_of_birth", "upn", "nhs_number", "postcode"]);
     assert!(problem["errors"][2]["message"].as_str().unwrap().contains("check letter"));
     assert_eq!(app.children_count().await, 0);
@@ -152,7 +163,8 @@ async fn a_form_with_errors_names_every_bad_field_and_saves_nothing(db: TestData
 async fn bodies_that_cannot_be_read_get_problems_not_500s(db: TestDatabase) {
     let app = spawn(db).await;
     let url = format!("{}/api/v1/children", app.base);
-    let syntax = app.client.post(&url).header("content-type", "application/json").body("{\"reference\":").send().await.unwrap();
+    let syntax =
+        app.client.post(&url).header("content-type", "application/json").body("{\"reference\":").send().await.unwrap();
     assert_eq!(syntax.status(), 400);
     let no_type = app.client.post(&url).body(amara().to_string()).send().await.unwrap();
     assert_eq!(no_type.status(), 415);
@@ -182,7 +194,10 @@ async fn a_stale_update_gets_409_and_a_fresh_one_succeeds(db: TestDatabase) {
     change["ehc_plan_status"] = json!("ceased");
     change["version"] = json!(1);
     let (status, updated) = app.put(&path, change.clone()).await;
-    assert_eq!((status, updated["version"].clone(), updated["ehc_plan_status"].clone()), (200, json!(2), json!("ceased")));
+    assert_eq!(
+        (status, updated["version"].clone(), updated["ehc_plan_status"].clone()),
+        (200, json!(2), json!("ceased"))
+    );
     let mut stale = amara();
     stale["primary_need"] = json!("SEMH");
     stale["version"] = json!(1);
@@ -246,7 +261,9 @@ async fn a_protected_address_is_never_in_api_output(db: TestDatabase) {
     let (status, created) = app.post("/api/v1/children", c).await;
     assert_eq!(status, 201);
     let id = created["id"].as_str().unwrap();
-    for path in [format!("/api/v1/children/{id}"), "/api/v1/children".to_owned(), "/api/v1/children?q=okafor".to_owned()] {
+    for path in
+        [format!("/api/v1/children/{id}"), "/api/v1/children".to_owned(), "/api/v1/children?q=okafor".to_owned()]
+    {
         let (_, body) = app.get(&path).await;
         let text = body.to_string();
         assert!(!text.contains("MARKER-ADDRESS") && !text.contains("ZE1"), "{path}: {text}");
@@ -263,17 +280,24 @@ async fn consent_and_lead_professional_changes_are_recorded(db: TestDatabase) {
         .post(&format!("/api/v1/children/{id}/family"), json!({ "name": "Grace Okafor", "relationship": "mother", "parental_responsibility": true, "contact_by": "text_message", "phone": "07700 900123" }))
         .await;
     assert_eq!(status, 201, "{mum}");
-    let (status, problem) = app.post(&format!("/api/v1/children/{id}/family"), json!({ "name": "X", "relationship": "aunt", "contact_by": "email" })).await;
+    let (status, problem) = app
+        .post(
+            &format!("/api/v1/children/{id}/family"),
+            json!({ "name": "X", "relationship": "aunt", "contact_by": "email" }),
+        )
+        .await;
     assert_eq!(status, 422);
     assert_eq!(problem["errors"].as_array().unwrap().len(), 2, "{problem}");
     let consent = json!({ "given_by": mum["id"], "organisation_id": app.council.to_string(), "shares": "health", "given_on": "2026-01-05" });
     let (status, recorded) = app.post(&format!("/api/v1/children/{id}/consents"), consent).await;
     assert_eq!((status, recorded["active"].clone()), (201, json!(true)), "{recorded}");
-    let (status, withdrawn) = app.post(&format!("/api/v1/consents/{}/withdraw", recorded["id"].as_str().unwrap()), json!({})).await;
+    let (status, withdrawn) =
+        app.post(&format!("/api/v1/consents/{}/withdraw", recorded["id"].as_str().unwrap()), json!({})).await;
     assert_eq!((status, withdrawn["active"].clone()), (200, json!(false)));
     let (_, list) = app.get(&format!("/api/v1/children/{id}/consents")).await;
     assert_eq!(list["items"][0]["active"], false, "withdrawal shows on the very next request");
-    let (status, _) = app.post(&format!("/api/v1/consents/{}/withdraw", recorded["id"].as_str().unwrap()), json!({})).await;
+    let (status, _) =
+        app.post(&format!("/api/v1/consents/{}/withdraw", recorded["id"].as_str().unwrap()), json!({})).await;
     assert_eq!(status, 422);
     let assign = |p: ProfessionalId| json!({ "professional_id": p.to_string(), "reason": "allocated at panel" });
     assert_eq!(app.post(&format!("/api/v1/children/{id}/lead-professionals"), assign(app.caseworkers[0])).await.0, 201);
@@ -284,7 +308,8 @@ async fn consent_and_lead_professional_changes_are_recorded(db: TestDatabase) {
     let (_, caseload) = app.get(&format!("/api/v1/children?lead_professional={}", app.caseworkers[1])).await;
     assert_eq!(caseload["items"].as_array().unwrap().len(), 1);
     let (_, changes) = app.get(&format!("/api/v1/children/{id}/changes")).await;
-    let actions: Vec<&str> = changes["items"].as_array().unwrap().iter().map(|c| c["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> =
+        changes["items"].as_array().unwrap().iter().map(|c| c["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["create", "assign_lead_professional", "assign_lead_professional"]);
 }
 

@@ -1,0 +1,170 @@
+//! The `allot` binary, run as a user would run it, on both engines.
+
+use allot_store::on_both_engines;
+use allot_store::testing::{POSTGRES_ENV, TestDatabase};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+/// The URL to give the binary (with the real password, which the store
+/// only ever shows redacted).
+fn url(db: &TestDatabase) -> String {
+    match db.url.engine() {
+        allot_store::Engine::Sqlite => db.url.redacted(),
+        allot_store::Engine::Postgres => {
+            let admin = std::env::var(POSTGRES_ENV).unwrap();
+            let name = db.url.redacted().rsplit('/').next().unwrap().to_owned();
+            format!("{}/{name}", admin.rsplit_once('/').unwrap().0)
+        }
+    }
+}
+
+fn allot(db: &TestDatabase, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_allot"))
+        .args(args)
+        .env("ALLOT_DATABASE_URL", url(db))
+        .env("CI", "true")
+        .env("ALLOT_LOG", "warn")
+        .output()
+        .expect("run allot")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn ok(out: &Output) -> String {
+    assert!(out.status.success(), "allot failed:\nstdout: {}\nstderr: {}", text(&out.stdout), text(&out.stderr));
+    text(&out.stdout)
+}
+
+const GOOD: &str = "reference,legal_given_names,legal_family_name,date_of_birth,sex,upn,nhs_number,postcode,address,address_protected,primary_need,ehc_plan_status\n\
+WV-1,Amara Grace,Okafor,2014-09-23,female,T801200100101,943 476 5919,bs1 4dj,12 Mill Lane,false,ASD,final\n\
+WV-2,Ben,\"O'Neil, Jr\",2010-01-01,male,,,BS2 0AB,\"Flat 2, 9 Hidden Row\",true,SEMH,\n";
+
+fn write(dir: &Path, name: &str, body: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, body).unwrap();
+    path.display().to_string()
+}
+
+on_both_engines!(
+    importing_a_file_twice_changes_nothing_the_second_time,
+    a_bad_file_names_every_bad_row_and_changes_nothing,
+    export_with_protected_fields_round_trips_through_import,
+    migrate_and_verify_report_plainly,
+    the_demo_area_is_the_same_for_the_same_seed,
+    serve_answers_on_the_address_it_prints,
+);
+
+async fn importing_a_file_twice_changes_nothing_the_second_time(db: TestDatabase) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "children.csv", GOOD);
+    ok(&allot(&db, &["areas", "add", "E06000001", "Test Council"]));
+    assert!(ok(&allot(&db, &["import", "children", &file])).contains("2 created, 0 updated, 0 unchanged"));
+    assert!(ok(&allot(&db, &["import", "children", &file])).contains("0 created, 0 updated, 2 unchanged"));
+    let changed = write(dir.path(), "changed.csv", &GOOD.replace(",SEMH,", ",ASD,"));
+    assert!(ok(&allot(&db, &["import", "children", &changed])).contains("0 created, 1 updated, 1 unchanged"));
+}
+
+async fn a_bad_file_names_every_bad_row_and_changes_nothing(db: TestDatabase) {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&allot(&db, &["areas", "add", "E06000001", "Test Council"]));
+    let bad = write(
+        dir.path(),
+        "bad.csv",
+        "reference,legal_given_names,legal_family_name,date_of_birth,sex,nhs_number\n\
+         WV-1,Amara,Okafor,2014-09-23,female,\n\
+         WV-2,Ben,Smith,2014-09-31,boy,943 476 5918\n\
+         WV-3,Cara,Lee,2015-01-01,female,\n\
+         WV-4,,Patel,1990-01-01,male,\n",
+    );
+    let out = allot(&db, &["import", "children", &bad]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    for expected in [
+        "bad.csv:3: date_of_birth: enter a real date",
+        "bad.csv:3: sex: sex must be one of: female, male, unknown",
+        "bad.csv:3: nhs_number: this is not a valid NHS number",
+        "bad.csv:5: legal_given_names: enter the legal given names",
+        "bad.csv:5: date_of_birth: Allot is for children and young people aged 0 to 25",
+        "was not imported: 5 problems to correct. Nothing was changed.",
+    ] {
+        assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
+    }
+    let export = ok(&allot(&db, &["export", "children"]));
+    assert_eq!(export.lines().count(), 1, "only the header: the good rows were not imported either:\n{export}");
+}
+
+async fn export_with_protected_fields_round_trips_through_import(db: TestDatabase) {
+    let dir = tempfile::tempdir().unwrap();
+    ok(&allot(&db, &["areas", "add", "E06000001", "Test Council"]));
+    ok(&allot(&db, &["import", "children", &write(dir.path(), "c.csv", GOOD)]));
+    let redacted = ok(&allot(&db, &["export", "children"]));
+    assert!(!redacted.contains("Hidden Row") && !redacted.contains("BS2 0AB"), "{redacted}");
+    let full_path = dir.path().join("full.csv").display().to_string();
+    ok(&allot(&db, &["export", "children", "--include-protected", "--output", &full_path]));
+    let full = std::fs::read_to_string(&full_path).unwrap();
+    assert!(full.contains("\"Flat 2, 9 Hidden Row\""), "{full}");
+    assert!(ok(&allot(&db, &["import", "children", &full_path])).contains("0 created, 0 updated, 2 unchanged"));
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&allot(&db, &["export", "children", "--format", "json"]))).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 2);
+    assert_eq!(json[1]["withheld"], serde_json::json!(["address", "postcode"]));
+    // A redacted export cannot silently wipe the protected address.
+    let redacted_path = write(dir.path(), "redacted.csv", &redacted);
+    let out = allot(&db, &["import", "children", &redacted_path]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr)
+            .contains("redacted.csv:3: address_protected: a protected address needs an address or postcode")
+    );
+}
+
+async fn migrate_and_verify_report_plainly(db: TestDatabase) {
+    assert!(ok(&allot(&db, &["migrate"])).contains("Applied 0001_foundation"));
+    assert!(ok(&allot(&db, &["migrate"])).contains("already up to date"));
+    assert!(ok(&allot(&db, &["verify"])).contains("no problems found"));
+    let typo = Command::new(env!("CARGO_BIN_EXE_allot"))
+        .args(["verify", "--database-url", "sqllite://./typo.db"])
+        .output()
+        .unwrap();
+    assert!(!typo.status.success());
+    assert!(text(&typo.stderr).contains("unrecognised database URL scheme 'sqllite'"));
+    assert!(!Path::new("./typo.db").exists() && !Path::new("typo.db").exists());
+}
+
+async fn the_demo_area_is_the_same_for_the_same_seed(db: TestDatabase) {
+    let first = ok(&allot(&db, &["demo", "--children", "400", "--seed", "7", "--no-serve"]));
+    assert!(first.contains("400 children"), "{first}");
+    let export_one = ok(&allot(&db, &["export", "children", "--include-protected"]));
+    // Refreshing replaces the area rather than adding to it.
+    ok(&allot(&db, &["demo", "--children", "400", "--seed", "7", "--no-serve"]));
+    let export_two = ok(&allot(&db, &["export", "children", "--include-protected"]));
+    assert_eq!(export_one.lines().count(), 401);
+    assert_eq!(export_one, export_two);
+    ok(&allot(&db, &["demo", "--children", "400", "--seed", "8", "--no-serve"]));
+    assert_ne!(export_one, ok(&allot(&db, &["export", "children", "--include-protected"])));
+    assert!(ok(&allot(&db, &["verify"])).contains("no problems found"));
+}
+
+async fn serve_answers_on_the_address_it_prints(db: TestDatabase) {
+    ok(&allot(&db, &["areas", "add", "E06000001", "Test Council"]));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_allot"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("ALLOT_DATABASE_URL", url(&db))
+        .env("ALLOT_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let address = first.split("http://").nth(1).unwrap().split('/').next().unwrap().to_owned();
+    let ready = reqwest::get(format!("http://{address}/readyz")).await.unwrap();
+    assert_eq!(ready.status(), 200);
+    let list: serde_json::Value =
+        reqwest::get(format!("http://{address}/api/v1/children")).await.unwrap().json().await.unwrap();
+    assert_eq!(list["items"], serde_json::json!([]));
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
