@@ -13,7 +13,7 @@ pub fn show(what: &str, done: u64, total: u64) {
     if !wanted() {
         return;
     }
-    let percent = if total == 0 { 100 } else { done * 100 / total };
+    let percent = (done * 100).checked_div(total).unwrap_or(100);
     let mut err = std::io::stderr().lock();
     let _ = write!(err, "\r  {what}: {done} of {total} ({percent}%)   ");
     if done >= total {

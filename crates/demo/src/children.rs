@@ -93,7 +93,7 @@ pub fn generate(rng: &mut Rng, context: &Context, n: u32, organisations: &Organi
         let created_at = clock.instant(rng, created_days_ago);
         let updated_days_ago = rng.between(1, created_days_ago);
         let updated_at = clock.instant(rng, updated_days_ago).max(created_at);
-        let id = ChildId::from_bytes(rng.bytes16());
+        let id = ChildId::from_bytes(rng.id_bytes());
         children.push(Child {
             id,
             area_id: *area,

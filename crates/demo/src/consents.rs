@@ -74,7 +74,7 @@ pub fn generate(
             if at > recorded_at { at } else { recorded_at + jiff::SignedDuration::from_hours(1) }
         });
         out.push(Consent {
-            id: ConsentId::from_bytes(rng.bytes16()),
+            id: ConsentId::from_bytes(rng.id_bytes()),
             area_id: *area,
             child_id: kid.id,
             details: ConsentDetails {

@@ -26,7 +26,7 @@ pub fn generate(rng: &mut Rng, context: &Context, kid: &Kid, out: &mut Vec<Famil
     let Context { area, clock, actor } = context;
     let mut consenter = None;
     for member in household(rng, kid) {
-        let id = FamilyMemberId::from_bytes(rng.bytes16());
+        let id = FamilyMemberId::from_bytes(rng.id_bytes());
         // Parental responsibility ends at 18 (Children Act 1989, s.105).
         let parental_responsibility = member.parental_responsibility && kid.age < 18;
         if parental_responsibility && consenter.is_none() {

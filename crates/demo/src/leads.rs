@@ -157,7 +157,7 @@ impl Staff<'_> {
             email = format!("{base}{n}@wyvernvale.example");
         }
         self.professionals.push(Professional {
-            id: ProfessionalId::from_bytes(self.rng.bytes16()),
+            id: ProfessionalId::from_bytes(self.rng.id_bytes()),
             area_id: self.area,
             organisation_id: self.council,
             name: Name::parse(&format!("{given} {family}")).expect("the demo's names are short, printable text"),

@@ -39,7 +39,7 @@ pub struct Organisations {
 pub fn generate(rng: &mut Rng, area: AreaId, children: u32) -> Organisations {
     let mut records = Vec::new();
     let mut add = |rng: &mut Rng, kind: OrganisationKind, name: &str, code: Option<String>| {
-        let id = OrganisationId::from_bytes(rng.bytes16());
+        let id = OrganisationId::from_bytes(rng.id_bytes());
         let name = Name::parse(name).expect("organisation names are short, printable text");
         records.push(Organisation { id, area_id: area, kind, name, code });
         id

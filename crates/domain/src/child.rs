@@ -111,7 +111,7 @@ fn required<'a>(invalid: &mut Invalid, field: &str, value: &'a Option<String>, w
     }
 }
 
-fn optional<'a>(value: &'a Option<String>) -> Option<&'a str> {
+fn optional(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 

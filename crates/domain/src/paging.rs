@@ -73,7 +73,7 @@ impl Cursor {
     /// Reads a token made by `encode`; it must be for the same sort order.
     pub fn decode(token: &str, sort: ChildSort) -> Result<Cursor, &'static str> {
         const MSG: &str = "cursor is not one this service gave out for this sort order";
-        if token.len() % 2 != 0 || token.len() > 1024 {
+        if !token.len().is_multiple_of(2) || token.len() > 1024 {
             return Err(MSG);
         }
         let bytes: Option<Vec<u8>> =
