@@ -66,6 +66,15 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
+/// Rows to insert: which table and columns, the records, and how a record
+/// becomes the columns' values.
+struct Rows<'a, T> {
+    table: &'a str,
+    columns: &'a str,
+    items: &'a [T],
+    to_args: fn(&T, &Stamp) -> Vec<Arg>,
+}
+
 /// Counts rows loaded, for a progress display.
 struct Tally<'a> {
     done: u64,
@@ -83,13 +92,11 @@ struct Tally<'a> {
 async fn insert_many<T: Sync>(
     conn: &mut AnyConnection,
     engine: Engine,
-    table: &str,
-    columns: &str,
-    items: &[T],
+    rows: Rows<'_, T>,
     stamp: &Stamp,
-    to_args: fn(&T, &Stamp) -> Vec<Arg>,
     mut tally: Option<&mut Tally<'_>>,
 ) -> StoreResult<()> {
+    let Rows { table, columns, items, to_args } = rows;
     let width = columns.split(',').count();
     for chunk in items.chunks(MAX_BINDS / width) {
         let row = |i: usize| match engine {
@@ -514,66 +521,68 @@ impl Store for SqlStore {
         insert_many(
             &mut tx,
             self.engine,
-            "organisations",
-            &org_columns,
-            &r.organisations,
+            Rows {
+                table: "organisations",
+                columns: &org_columns,
+                items: &r.organisations,
+                to_args: rows::organisation_args,
+            },
             stamp,
-            rows::organisation_args,
             Some(&mut tally),
         )
         .await?;
         insert_many(
             &mut tx,
             self.engine,
-            "professionals",
-            &pro_columns,
-            &r.professionals,
+            Rows {
+                table: "professionals",
+                columns: &pro_columns,
+                items: &r.professionals,
+                to_args: rows::professional_args,
+            },
             stamp,
-            rows::professional_args,
             Some(&mut tally),
         )
         .await?;
         insert_many(
             &mut tx,
             self.engine,
-            "children",
-            rows::CHILD_COLUMNS,
-            &r.children,
+            Rows { table: "children", columns: rows::CHILD_COLUMNS, items: &r.children, to_args: rows::child_args },
             stamp,
-            rows::child_args,
             Some(&mut tally),
         )
         .await?;
         insert_many(
             &mut tx,
             self.engine,
-            "family_members",
-            rows::FAMILY_COLUMNS,
-            &r.family_members,
+            Rows {
+                table: "family_members",
+                columns: rows::FAMILY_COLUMNS,
+                items: &r.family_members,
+                to_args: rows::family_args,
+            },
             stamp,
-            rows::family_args,
             Some(&mut tally),
         )
         .await?;
         insert_many(
             &mut tx,
             self.engine,
-            "consents",
-            rows::CONSENT_COLUMNS,
-            &r.consents,
+            Rows { table: "consents", columns: rows::CONSENT_COLUMNS, items: &r.consents, to_args: rows::consent_args },
             stamp,
-            rows::consent_args,
             Some(&mut tally),
         )
         .await?;
         insert_many(
             &mut tx,
             self.engine,
-            "lead_assignments",
-            rows::LEAD_COLUMNS,
-            &r.lead_assignments,
+            Rows {
+                table: "lead_assignments",
+                columns: rows::LEAD_COLUMNS,
+                items: &r.lead_assignments,
+                to_args: rows::lead_args,
+            },
             stamp,
-            rows::lead_args,
             Some(&mut tally),
         )
         .await?;
@@ -780,11 +789,13 @@ impl Store for SqlStore {
         insert_many(
             &mut tx,
             self.engine,
-            "family_members",
-            rows::FAMILY_COLUMNS,
-            std::slice::from_ref(&member),
+            Rows {
+                table: "family_members",
+                columns: rows::FAMILY_COLUMNS,
+                items: std::slice::from_ref(&member),
+                to_args: rows::family_args,
+            },
             stamp,
-            rows::family_args,
             None,
         )
         .await?;
@@ -873,11 +884,13 @@ impl Store for SqlStore {
         insert_many(
             &mut tx,
             self.engine,
-            "consents",
-            rows::CONSENT_COLUMNS,
-            std::slice::from_ref(&consent),
+            Rows {
+                table: "consents",
+                columns: rows::CONSENT_COLUMNS,
+                items: std::slice::from_ref(&consent),
+                to_args: rows::consent_args,
+            },
             stamp,
-            rows::consent_args,
             None,
         )
         .await?;
@@ -986,11 +999,13 @@ impl Store for SqlStore {
         insert_many(
             &mut tx,
             self.engine,
-            "lead_assignments",
-            rows::LEAD_COLUMNS,
-            std::slice::from_ref(&spell),
+            Rows {
+                table: "lead_assignments",
+                columns: rows::LEAD_COLUMNS,
+                items: std::slice::from_ref(&spell),
+                to_args: rows::lead_args,
+            },
             stamp,
-            rows::lead_args,
             None,
         )
         .await?;
