@@ -21,6 +21,7 @@ pub mod money;
 pub mod organisation;
 pub mod paging;
 pub mod professional;
+pub mod ras;
 pub mod records;
 pub mod text;
 

@@ -1,0 +1,20 @@
+//! The resource allocation system (RAS): a published policy that turns a
+//! child's answers to the allocation questionnaire into an indicative budget
+//! per funding stream, exactly and explainably.
+//!
+//! - [`policy`]: the policy file (TOML), parsed and checked, with
+//!   `FILE:LINE: what is wrong` for every problem.
+//! - [`calc`]: the calculation for one child, and its plain-English
+//!   explanation.
+//!
+//! Every amount is integer pence and every step is exact: multiplications
+//! are done in 128-bit integers over scaled decimals, and the only rounding
+//! is the published one (half-up to whole pounds).
+
+pub mod calc;
+pub mod policy;
+#[cfg(test)]
+mod tests;
+
+pub use calc::{Allocation, ChildAnswers, EvaluationError, StreamAllocation, evaluate, explain};
+pub use policy::{AgeFactor, Agency, AnswerOption, Band, Factor, Percent, Policy, PolicyError, Question, Stream};
