@@ -7,6 +7,8 @@
 mod children_csv;
 mod demo;
 mod progress;
+mod ras;
+mod ras_files;
 
 use allot_domain::{Actor, AreaCode, Name, Stamp};
 use allot_store::{DatabaseUrl, SqlStore, Store};
@@ -64,6 +66,9 @@ enum Command {
     /// Export records to a file or standard output.
     #[command(subcommand)]
     Export(ExportCommand),
+    /// The resource allocation system: check, evaluate and simulate policies.
+    #[command(subcommand)]
+    Ras(ras::RasCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -182,6 +187,7 @@ async fn choose_area(store: &SqlStore, code: Option<&str>) -> Result<allot_domai
 
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Ras(command) => ras::run(command)?,
         Command::Serve { listen } => {
             let store = connect_migrated(&cli.database_url).await?;
             serve(store, listen).await?;

@@ -1,5 +1,7 @@
 //! The `allot` binary, run as a user would run it, on both engines.
 
+mod ras;
+
 use allot_store::on_both_engines;
 use allot_store::testing::{POSTGRES_ENV, TestDatabase};
 use std::io::{BufRead, BufReader};

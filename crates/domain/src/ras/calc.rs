@@ -15,6 +15,28 @@ pub struct ChildAnswers {
     pub choices: Vec<Option<usize>>,
 }
 
+/// Children's current annual amounts, by stream id: `amounts[i]` belongs to
+/// the `i`th child of the answers it goes with, one column per stream.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CurrentAmounts {
+    pub streams: Vec<String>,
+    pub amounts: Vec<Vec<Option<Pence>>>,
+}
+
+impl CurrentAmounts {
+    /// For each of `policy`'s streams, the column holding its amounts.
+    pub fn columns_for(&self, policy: &Policy) -> Vec<Option<usize>> {
+        policy.streams.iter().map(|s| self.streams.iter().position(|id| *id == s.id)).collect()
+    }
+
+    /// The `child`th child's amounts in `policy`'s stream order, given
+    /// `columns` from [`CurrentAmounts::columns_for`].
+    pub fn for_child(&self, child: usize, columns: &[Option<usize>]) -> Vec<Option<Pence>> {
+        let row = self.amounts.get(child);
+        columns.iter().map(|c| c.and_then(|c| row.and_then(|r| r[c]))).collect()
+    }
+}
+
 /// Why a child's allocation cannot be calculated.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EvaluationError {

@@ -6,6 +6,7 @@
 //!   `FILE:LINE: what is wrong` for every problem.
 //! - [`calc`]: the calculation for one child, and its plain-English
 //!   explanation.
+//! - [`simulate`]: what would change for every child under a new policy.
 //!
 //! Every amount is integer pence and every step is exact: multiplications
 //! are done in 128-bit integers over scaled decimals, and the only rounding
@@ -13,8 +14,9 @@
 
 pub mod calc;
 pub mod policy;
+pub mod simulate;
 #[cfg(test)]
 mod tests;
 
-pub use calc::{Allocation, ChildAnswers, EvaluationError, StreamAllocation, evaluate, explain};
+pub use calc::{Allocation, ChildAnswers, CurrentAmounts, EvaluationError, StreamAllocation, evaluate, explain};
 pub use policy::{AgeFactor, Agency, AnswerOption, Band, Factor, Percent, Policy, PolicyError, Question, Stream};
