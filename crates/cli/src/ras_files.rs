@@ -216,10 +216,10 @@ pub fn read_current(path: &Path, answers: &[ChildAnswers], streams: &[String]) -
                 None
             }
         };
-        if let (Some(&r), Some(c), Some(a)) = (row, column, amount) {
-            if current.amounts[r][c].replace(a).is_some() {
-                problems.push(format!("{name}:{line}: {child} already has a current amount for {stream}"));
-            }
+        if let (Some(&r), Some(c), Some(a)) = (row, column, amount)
+            && current.amounts[r][c].replace(a).is_some()
+        {
+            problems.push(format!("{name}:{line}: {child} already has a current amount for {stream}"));
         }
     }
     problems.check(&name)?;
