@@ -67,3 +67,11 @@ id_type!(
     /// A professional who can be a child's lead professional.
     ProfessionalId
 );
+id_type!(
+    /// A published allocation policy (one version of it).
+    RasPolicyId
+);
+id_type!(
+    /// A stored allocation: one completed questionnaire and its result.
+    AllocationId
+);

@@ -27,7 +27,9 @@ use allot_domain::family::{FamilyMember, FamilyMemberDetails};
 use allot_domain::organisation::{Area, Organisation};
 use allot_domain::paging::{ChildQuery, Cursor};
 use allot_domain::professional::{LeadAssignment, Professional};
+use allot_domain::ras::{Policy, PublishedPolicy, StoredAllocation};
 use allot_domain::records::AreaRecords;
+use allot_domain::ids::RasPolicyId;
 use allot_domain::{AreaCode, AreaId, ChildId, ChildReference, ConsentId, Name, ProfessionalId, Stamp};
 
 /// What can go wrong at the storage boundary. The first variants are
@@ -181,6 +183,23 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> StoreResult<LeadAssignment>;
     /// Every spell, oldest first.
     async fn lead_history(&self, area: AreaId, child: ChildId) -> StoreResult<Vec<LeadAssignment>>;
+
+    // The resource allocation system
+    /// Publishes a policy (its checked form and exact text). A policy id and
+    /// version can be published once; a change needs a new version.
+    async fn publish_policy(&self, area: AreaId, policy: &Policy, content: &str, stamp: &Stamp) -> StoreResult<PublishedPolicy>;
+    /// Every published policy, oldest first.
+    async fn policies(&self, area: AreaId) -> StoreResult<Vec<PublishedPolicy>>;
+    async fn policy(&self, area: AreaId, id: RasPolicyId) -> StoreResult<PublishedPolicy>;
+    /// The policy in force on `on`: the latest effective on or before it.
+    async fn current_policy(&self, area: AreaId, on: jiff::civil::Date) -> StoreResult<Option<PublishedPolicy>>;
+    /// Stores a completed questionnaire and its result.
+    async fn record_allocation(&self, allocation: &StoredAllocation) -> StoreResult<()>;
+    /// A child's allocations, oldest first.
+    async fn allocations(&self, area: AreaId, child: ChildId) -> StoreResult<Vec<StoredAllocation>>;
+    /// Each child's latest allocation, with the child's date of birth, in
+    /// reference order (the population for what-if modelling).
+    async fn latest_allocations(&self, area: AreaId) -> StoreResult<Vec<(ChildReference, jiff::civil::Date, StoredAllocation)>>;
 
     /// The change log for one record, oldest first.
     async fn changes(&self, area: AreaId, entity_id: &str) -> StoreResult<Vec<Change>>;

@@ -67,7 +67,7 @@ pub(crate) struct Reader<'r> {
 }
 
 impl Reader<'_> {
-    fn corrupt(&self, column: &str, why: impl Display) -> StoreError {
+    pub fn corrupt(&self, column: &str, why: impl Display) -> StoreError {
         StoreError::Corrupt(format!("{}.{column}: {why}", self.table))
     }
 
@@ -362,5 +362,64 @@ pub(crate) fn lead_args(a: &LeadAssignment, _: &Stamp) -> Vec<Arg> {
         a.until.into(),
         a.assigned_by.to_string().into(),
         a.reason.clone().into(),
+    ]
+}
+
+pub(crate) const POLICY_COLUMNS: &str =
+    "id, area_id, policy_id, version, title, effective_from, content, content_hash, published_at_ms, published_by";
+
+pub(crate) fn published_policy(row: &AnyRow) -> StoreResult<allot_domain::ras::PublishedPolicy> {
+    let r = Reader { row, table: "ras_policies" };
+    let content = r.text("content")?;
+    let policy = allot_domain::ras::Policy::parse(&content)
+        .map_err(|e| r.corrupt("content", format!("the stored policy no longer parses: {:?}", e.first())))?;
+    if policy.content_hash != r.text("content_hash")? {
+        return Err(r.corrupt("content_hash", "does not match the stored text"));
+    }
+    Ok(allot_domain::ras::PublishedPolicy {
+        id: r.parsed("id", str::parse)?,
+        area_id: r.parsed("area_id", str::parse)?,
+        policy,
+        content,
+        published_at: r.time("published_at_ms")?,
+        published_by: r.parsed("published_by", Actor::parse)?,
+    })
+}
+
+pub(crate) const ALLOCATION_COLUMNS: &str = "id, area_id, child_id, ras_policy_id, calculated_on, answers, current_amounts, \
+     result, integrated_pence, recorded_at_ms, recorded_by";
+
+pub(crate) fn allocation(row: &AnyRow) -> StoreResult<allot_domain::ras::StoredAllocation> {
+    let r = Reader { row, table: "allocations" };
+    let current: std::collections::BTreeMap<String, i64> = r.parsed("current_amounts", |s| serde_json::from_str(s))?;
+    Ok(allot_domain::ras::StoredAllocation {
+        id: r.parsed("id", str::parse)?,
+        area_id: r.parsed("area_id", str::parse)?,
+        child_id: r.parsed("child_id", str::parse)?,
+        policy: r.parsed("ras_policy_id", str::parse)?,
+        calculated_on: r.parsed("calculated_on", parse_date)?,
+        answers: r.parsed("answers", |s| serde_json::from_str(s))?,
+        current: current.into_iter().map(|(k, v)| (k, allot_domain::Pence::new(v))).collect(),
+        streams: r.parsed("result", |s| serde_json::from_str(s))?,
+        integrated: allot_domain::Pence::new(r.int("integrated_pence")?),
+        recorded_at: r.time("recorded_at_ms")?,
+        recorded_by: r.parsed("recorded_by", Actor::parse)?,
+    })
+}
+
+pub(crate) fn allocation_args(a: &allot_domain::ras::StoredAllocation, _: &Stamp) -> Vec<Arg> {
+    let current: std::collections::BTreeMap<&String, i64> = a.current.iter().map(|(k, v)| (k, v.pence())).collect();
+    vec![
+        a.id.to_string().into(),
+        a.area_id.to_string().into(),
+        a.child_id.to_string().into(),
+        a.policy.to_string().into(),
+        a.calculated_on.to_string().into(),
+        serde_json::to_string(&a.answers).unwrap_or_default().into(),
+        serde_json::to_string(&current).unwrap_or_default().into(),
+        serde_json::to_string(&a.streams).unwrap_or_default().into(),
+        a.integrated.pence().into(),
+        a.recorded_at.into(),
+        a.recorded_by.to_string().into(),
     ]
 }

@@ -9,6 +9,8 @@ use allot_domain::family::{FamilyMember, FamilyMemberDetails};
 use allot_domain::organisation::{Area, Organisation};
 use allot_domain::paging::{ChildQuery, ChildSort, Cursor};
 use allot_domain::professional::{LeadAssignment, Professional};
+use allot_domain::ids::RasPolicyId;
+use allot_domain::ras::{Policy, PublishedPolicy, StoredAllocation};
 use allot_domain::records::AreaRecords;
 use allot_domain::{AreaCode, AreaId, ChildId, ChildReference, ConsentId, FamilyMemberId, Name, ProfessionalId, Stamp};
 use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};
@@ -478,6 +480,8 @@ impl Store for SqlStore {
     async fn clear_area(&self, area: AreaId, stamp: &Stamp) -> StoreResult<()> {
         let mut tx = self.write().await?;
         for table in [
+            "allocations",
+            "ras_policies",
             "lead_assignments",
             "consents",
             "family_members",
@@ -1030,6 +1034,101 @@ impl Store for SqlStore {
             rows::LEAD_COLUMNS
         );
         self.all(&sql, vec![area.to_string().into(), child.to_string().into()], rows::lead_assignment).await
+    }
+
+    async fn publish_policy(&self, area: AreaId, policy: &Policy, content: &str, stamp: &Stamp) -> StoreResult<PublishedPolicy> {
+        let published = PublishedPolicy {
+            id: RasPolicyId::new(),
+            area_id: area,
+            policy: policy.clone(),
+            content: content.to_owned(),
+            published_at: stamp.at,
+            published_by: stamp.by.clone(),
+        };
+        let mut tx = self.write().await?;
+        let sql = format!("INSERT INTO ras_policies ({}) VALUES ({})", rows::POLICY_COLUMNS, placeholders(0, 10));
+        sqlx::query(&sql)
+            .bind(published.id.to_string())
+            .bind(area.to_string())
+            .bind(&policy.id)
+            .bind(&policy.version)
+            .bind(&policy.title)
+            .bind(policy.effective_from.to_string())
+            .bind(content)
+            .bind(&policy.content_hash)
+            .bind(stamp.at.as_millisecond())
+            .bind(stamp.by.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::Duplicate(format!(
+                        "policy {} version {} is already published; a change needs a new version",
+                        policy.id, policy.version
+                    ))
+                } else {
+                    e.into()
+                }
+            })?;
+        log_change(&mut tx, area, stamp, "ras_policy", &published.id.to_string(), "publish",
+            serde_json::json!({ "policy_id": policy.id, "version": policy.version, "content_hash": policy.content_hash })).await?;
+        tx.commit().await?;
+        Ok(published)
+    }
+
+    async fn policies(&self, area: AreaId) -> StoreResult<Vec<PublishedPolicy>> {
+        let sql = format!("SELECT {} FROM ras_policies WHERE area_id = $1 ORDER BY effective_from, published_at_ms, id", rows::POLICY_COLUMNS);
+        self.all(&sql, vec![area.to_string().into()], rows::published_policy).await
+    }
+
+    async fn policy(&self, area: AreaId, id: RasPolicyId) -> StoreResult<PublishedPolicy> {
+        let sql = format!("SELECT {} FROM ras_policies WHERE area_id = $1 AND id = $2", rows::POLICY_COLUMNS);
+        self.all(&sql, vec![area.to_string().into(), id.to_string().into()], rows::published_policy).await?.pop().ok_or(StoreError::NotFound)
+    }
+
+    async fn current_policy(&self, area: AreaId, on: jiff::civil::Date) -> StoreResult<Option<PublishedPolicy>> {
+        let sql = format!(
+            "SELECT {} FROM ras_policies WHERE area_id = $1 AND effective_from <= $2 \
+             ORDER BY effective_from DESC, published_at_ms DESC, id DESC LIMIT 1",
+            rows::POLICY_COLUMNS
+        );
+        Ok(self.all(&sql, vec![area.to_string().into(), on.to_string().into()], rows::published_policy).await?.pop())
+    }
+
+    async fn record_allocation(&self, allocation: &StoredAllocation) -> StoreResult<()> {
+        let stamp = Stamp { by: allocation.recorded_by.clone(), at: allocation.recorded_at };
+        let mut tx = self.write().await?;
+        child_exists(&mut tx, allocation.area_id, allocation.child_id).await?;
+        let rows = Rows { table: "allocations", columns: rows::ALLOCATION_COLUMNS, items: std::slice::from_ref(allocation), to_args: rows::allocation_args };
+        insert_many(&mut tx, self.engine, rows, &stamp, None).await?;
+        log_change(&mut tx, allocation.area_id, &stamp, "child", &allocation.child_id.to_string(), "allocate",
+            serde_json::json!({ "allocation_id": allocation.id, "integrated_pence": allocation.integrated.pence() })).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn allocations(&self, area: AreaId, child: ChildId) -> StoreResult<Vec<StoredAllocation>> {
+        let sql = format!("SELECT {} FROM allocations WHERE area_id = $1 AND child_id = $2 ORDER BY recorded_at_ms, id", rows::ALLOCATION_COLUMNS);
+        self.all(&sql, vec![area.to_string().into(), child.to_string().into()], rows::allocation).await
+    }
+
+    async fn latest_allocations(&self, area: AreaId) -> StoreResult<Vec<(ChildReference, jiff::civil::Date, StoredAllocation)>> {
+        let columns: Vec<String> = rows::ALLOCATION_COLUMNS.split(',').map(|c| format!("a.{}", c.trim())).collect();
+        let sql = format!(
+            "SELECT c.reference AS child_reference, c.date_of_birth AS child_date_of_birth, {} FROM allocations a \
+             JOIN children c ON c.area_id = a.area_id AND c.id = a.child_id \
+             WHERE a.area_id = $1 AND NOT EXISTS (SELECT 1 FROM allocations b WHERE b.child_id = a.child_id \
+             AND (b.recorded_at_ms > a.recorded_at_ms OR (b.recorded_at_ms = a.recorded_at_ms AND b.id > a.id))) \
+             ORDER BY c.reference",
+            columns.join(", ")
+        );
+        let rows = bind(sqlx::query(&sql), vec![area.to_string().into()]).fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| {
+                let r = rows::Reader { row, table: "children" };
+                Ok((r.parsed("child_reference", ChildReference::parse)?, r.parsed("child_date_of_birth", allot_domain::dates::parse_date)?, rows::allocation(row)?))
+            })
+            .collect()
     }
 
     async fn changes(&self, area: AreaId, entity_id: &str) -> StoreResult<Vec<Change>> {

@@ -124,7 +124,7 @@ async fn export_with_protected_fields_round_trips_through_import(db: TestDatabas
 }
 
 async fn migrate_and_verify_report_plainly(db: TestDatabase) {
-    assert!(ok(&allot(&db, &["migrate"])).contains("Applied 0001_foundation"));
+    assert!(ok(&allot(&db, &["migrate"])).contains("Applied 0001_foundation, 0002_ras"));
     assert!(ok(&allot(&db, &["migrate"])).contains("already up to date"));
     assert!(ok(&allot(&db, &["verify"])).contains("no problems found"));
     let typo = Command::new(env!("CARGO_BIN_EXE_allot"))

@@ -14,9 +14,11 @@
 
 pub mod calc;
 pub mod policy;
+pub mod record;
 pub mod simulate;
 #[cfg(test)]
 mod tests;
 
 pub use calc::{Allocation, ChildAnswers, CurrentAmounts, EvaluationError, StreamAllocation, evaluate, explain};
+pub use record::{PublishedPolicy, StoredAllocation, StreamResult};
 pub use policy::{AgeFactor, Agency, AnswerOption, Band, Factor, Percent, Policy, PolicyError, Question, Stream};

@@ -85,6 +85,8 @@ on_both_engines!(
     migrating_twice_applies_nothing_new,
     verify_passes_on_good_data_and_names_corrupt_rows,
     clearing_an_area_leaves_other_areas_alone,
+    a_published_policy_is_immutable_and_the_one_in_force_is_chosen_by_date,
+    a_stored_allocation_recomputes_to_the_penny,
 );
 
 async fn a_child_is_created_read_and_counted(db: TestDatabase) {
@@ -477,4 +479,85 @@ async fn both_engines_build_the_same_schema() {
     assert!(lite_columns.len() > 50, "the summary read the schema: {lite_columns:?}");
     assert_eq!(lite_columns, pg_columns);
     assert_eq!(lite_indexes, pg_indexes);
+}
+
+const EXAMPLE_POLICY: &str = include_str!("../../../../policies/example-children.toml");
+
+async fn a_published_policy_is_immutable_and_the_one_in_force_is_chosen_by_date(db: TestDatabase) {
+    let store = db.store().await;
+    let area = area(&store, "E06000001").await;
+    let v1 = allot_domain::ras::Policy::parse(EXAMPLE_POLICY).unwrap();
+    let published = store.publish_policy(area, &v1, EXAMPLE_POLICY, &stamp("commissioner")).await.unwrap();
+    match store.publish_policy(area, &v1, EXAMPLE_POLICY, &stamp("commissioner")).await {
+        Err(StoreError::Duplicate(msg)) => assert!(msg.contains("needs a new version"), "{msg}"),
+        other => panic!("expected a duplicate, got {other:?}"),
+    }
+    let text2 = EXAMPLE_POLICY
+        .replace("version = \"2026.1\"", "version = \"2027.1\"")
+        .replace("effective_from = \"2026-04-01\"", "effective_from = \"2027-04-01\"");
+    let v2 = allot_domain::ras::Policy::parse(&text2).unwrap();
+    store.publish_policy(area, &v2, &text2, &stamp("commissioner")).await.unwrap();
+    let version_on = |d| {
+        let store = store.clone();
+        async move { store.current_policy(area, d).await.unwrap().map(|p| p.policy.version) }
+    };
+    assert_eq!(version_on(date(2026, 3, 31)).await, None);
+    assert_eq!(version_on(date(2026, 4, 1)).await.as_deref(), Some("2026.1"));
+    assert_eq!(version_on(date(2027, 3, 31)).await.as_deref(), Some("2026.1"));
+    assert_eq!(version_on(date(2027, 4, 1)).await.as_deref(), Some("2027.1"));
+    let read = store.policy(area, published.id).await.unwrap();
+    assert_eq!((read.content.as_str(), read.published_by.as_str()), (EXAMPLE_POLICY, "commissioner"));
+    assert_eq!(read.policy.content_hash, v1.content_hash);
+    assert_eq!(store.policies(area).await.unwrap().len(), 2);
+}
+
+async fn a_stored_allocation_recomputes_to_the_penny(db: TestDatabase) {
+    use allot_domain::ras::{StoredAllocation, evaluate};
+    let store = db.store().await;
+    let area = area(&store, "E06000001").await;
+    let policy = allot_domain::ras::Policy::parse(EXAMPLE_POLICY).unwrap();
+    let published = store.publish_policy(area, &policy, EXAMPLE_POLICY, &stamp("commissioner")).await.unwrap();
+    let c = store.create_child(area, &child("WV-1", "Amara", "Okafor", "2014-09-23"), &stamp("x")).await.unwrap();
+    // The third option of every question: marked needs.
+    let ids: std::collections::BTreeMap<String, String> = policy
+        .questions
+        .iter()
+        .filter(|q| !q.optional)
+        .map(|q| (q.id.clone(), q.options[2.min(q.options.len() - 1)].id.clone()))
+        .collect();
+    let on = date(2026, 11, 22);
+    let answers = policy.answers_from_ids(&c.id.to_string(), c.details.date_of_birth, &ids).unwrap();
+    let current: std::collections::BTreeMap<String, allot_domain::Pence> =
+        [("social_care".to_owned(), allot_domain::Pence::new(2_000_050))].into();
+    let result = evaluate(&policy, &answers, on, &policy.current_by_stream(&current)).unwrap();
+    let stored = StoredAllocation {
+        id: allot_domain::ids::AllocationId::new(),
+        area_id: area,
+        child_id: c.id,
+        policy: published.id,
+        calculated_on: on,
+        answers: ids.clone(),
+        current: current.clone(),
+        streams: policy.stream_results(&result),
+        integrated: result.integrated,
+        recorded_at: jiff::Timestamp::now(),
+        recorded_by: Actor::parse("caseworker").unwrap(),
+    };
+    store.record_allocation(&stored).await.unwrap();
+
+    // Later: everything comes back from the database alone.
+    let back = store.allocations(area, c.id).await.unwrap().remove(0);
+    assert_eq!(back.answers, ids);
+    let policy_then = store.policy(area, back.policy).await.unwrap().policy;
+    let again = policy_then.answers_from_ids(&back.child_id.to_string(), c.details.date_of_birth, &back.answers).unwrap();
+    let recomputed =
+        evaluate(&policy_then, &again, back.calculated_on, &policy_then.current_by_stream(&back.current)).unwrap();
+    assert_eq!(policy_then.stream_results(&recomputed), back.streams);
+    assert_eq!(recomputed.integrated, back.integrated);
+    assert!(back.integrated.pence() > 0);
+    let latest = store.latest_allocations(area).await.unwrap();
+    assert_eq!(latest.len(), 1);
+    assert_eq!(latest[0].0.as_str(), "WV-1");
+    store.clear_area(area, &stamp("demo")).await.unwrap();
+    assert_eq!(store.verify().await.unwrap(), Vec::<String>::new());
 }
