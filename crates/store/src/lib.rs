@@ -24,12 +24,12 @@ pub use url::{DatabaseUrl, Engine};
 use allot_domain::child::{Child, ChildDetails};
 use allot_domain::consent::{Consent, ConsentDetails};
 use allot_domain::family::{FamilyMember, FamilyMemberDetails};
+use allot_domain::ids::RasPolicyId;
 use allot_domain::organisation::{Area, Organisation};
 use allot_domain::paging::{ChildQuery, Cursor};
 use allot_domain::professional::{LeadAssignment, Professional};
 use allot_domain::ras::{Policy, PublishedPolicy, StoredAllocation};
 use allot_domain::records::AreaRecords;
-use allot_domain::ids::RasPolicyId;
 use allot_domain::{AreaCode, AreaId, ChildId, ChildReference, ConsentId, Name, ProfessionalId, Stamp};
 
 /// What can go wrong at the storage boundary. The first variants are
@@ -187,7 +187,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     // The resource allocation system
     /// Publishes a policy (its checked form and exact text). A policy id and
     /// version can be published once; a change needs a new version.
-    async fn publish_policy(&self, area: AreaId, policy: &Policy, content: &str, stamp: &Stamp) -> StoreResult<PublishedPolicy>;
+    async fn publish_policy(
+        &self,
+        area: AreaId,
+        policy: &Policy,
+        content: &str,
+        stamp: &Stamp,
+    ) -> StoreResult<PublishedPolicy>;
     /// Every published policy, oldest first.
     async fn policies(&self, area: AreaId) -> StoreResult<Vec<PublishedPolicy>>;
     async fn policy(&self, area: AreaId, id: RasPolicyId) -> StoreResult<PublishedPolicy>;
@@ -199,7 +205,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn allocations(&self, area: AreaId, child: ChildId) -> StoreResult<Vec<StoredAllocation>>;
     /// Each child's latest allocation, with the child's date of birth, in
     /// reference order (the population for what-if modelling).
-    async fn latest_allocations(&self, area: AreaId) -> StoreResult<Vec<(ChildReference, jiff::civil::Date, StoredAllocation)>>;
+    async fn latest_allocations(
+        &self,
+        area: AreaId,
+    ) -> StoreResult<Vec<(ChildReference, jiff::civil::Date, StoredAllocation)>>;
 
     /// The change log for one record, oldest first.
     async fn changes(&self, area: AreaId, entity_id: &str) -> StoreResult<Vec<Change>>;

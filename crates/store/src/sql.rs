@@ -6,10 +6,10 @@ use allot_domain::child::{Child, ChildDetails};
 use allot_domain::consent::{Consent, ConsentDetails, ConsentGiver};
 use allot_domain::dates::{age_on, date_in_england};
 use allot_domain::family::{FamilyMember, FamilyMemberDetails};
+use allot_domain::ids::RasPolicyId;
 use allot_domain::organisation::{Area, Organisation};
 use allot_domain::paging::{ChildQuery, ChildSort, Cursor};
 use allot_domain::professional::{LeadAssignment, Professional};
-use allot_domain::ids::RasPolicyId;
 use allot_domain::ras::{Policy, PublishedPolicy, StoredAllocation};
 use allot_domain::records::AreaRecords;
 use allot_domain::{AreaCode, AreaId, ChildId, ChildReference, ConsentId, FamilyMemberId, Name, ProfessionalId, Stamp};
@@ -1036,7 +1036,13 @@ impl Store for SqlStore {
         self.all(&sql, vec![area.to_string().into(), child.to_string().into()], rows::lead_assignment).await
     }
 
-    async fn publish_policy(&self, area: AreaId, policy: &Policy, content: &str, stamp: &Stamp) -> StoreResult<PublishedPolicy> {
+    async fn publish_policy(
+        &self,
+        area: AreaId,
+        policy: &Policy,
+        content: &str,
+        stamp: &Stamp,
+    ) -> StoreResult<PublishedPolicy> {
         let published = PublishedPolicy {
             id: RasPolicyId::new(),
             area_id: area,
@@ -1077,13 +1083,19 @@ impl Store for SqlStore {
     }
 
     async fn policies(&self, area: AreaId) -> StoreResult<Vec<PublishedPolicy>> {
-        let sql = format!("SELECT {} FROM ras_policies WHERE area_id = $1 ORDER BY effective_from, published_at_ms, id", rows::POLICY_COLUMNS);
+        let sql = format!(
+            "SELECT {} FROM ras_policies WHERE area_id = $1 ORDER BY effective_from, published_at_ms, id",
+            rows::POLICY_COLUMNS
+        );
         self.all(&sql, vec![area.to_string().into()], rows::published_policy).await
     }
 
     async fn policy(&self, area: AreaId, id: RasPolicyId) -> StoreResult<PublishedPolicy> {
         let sql = format!("SELECT {} FROM ras_policies WHERE area_id = $1 AND id = $2", rows::POLICY_COLUMNS);
-        self.all(&sql, vec![area.to_string().into(), id.to_string().into()], rows::published_policy).await?.pop().ok_or(StoreError::NotFound)
+        self.all(&sql, vec![area.to_string().into(), id.to_string().into()], rows::published_policy)
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound)
     }
 
     async fn current_policy(&self, area: AreaId, on: jiff::civil::Date) -> StoreResult<Option<PublishedPolicy>> {
@@ -1099,20 +1111,39 @@ impl Store for SqlStore {
         let stamp = Stamp { by: allocation.recorded_by.clone(), at: allocation.recorded_at };
         let mut tx = self.write().await?;
         child_exists(&mut tx, allocation.area_id, allocation.child_id).await?;
-        let rows = Rows { table: "allocations", columns: rows::ALLOCATION_COLUMNS, items: std::slice::from_ref(allocation), to_args: rows::allocation_args };
+        let rows = Rows {
+            table: "allocations",
+            columns: rows::ALLOCATION_COLUMNS,
+            items: std::slice::from_ref(allocation),
+            to_args: rows::allocation_args,
+        };
         insert_many(&mut tx, self.engine, rows, &stamp, None).await?;
-        log_change(&mut tx, allocation.area_id, &stamp, "child", &allocation.child_id.to_string(), "allocate",
-            serde_json::json!({ "allocation_id": allocation.id, "integrated_pence": allocation.integrated.pence() })).await?;
+        log_change(
+            &mut tx,
+            allocation.area_id,
+            &stamp,
+            "child",
+            &allocation.child_id.to_string(),
+            "allocate",
+            serde_json::json!({ "allocation_id": allocation.id, "integrated_pence": allocation.integrated.pence() }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     async fn allocations(&self, area: AreaId, child: ChildId) -> StoreResult<Vec<StoredAllocation>> {
-        let sql = format!("SELECT {} FROM allocations WHERE area_id = $1 AND child_id = $2 ORDER BY recorded_at_ms, id", rows::ALLOCATION_COLUMNS);
+        let sql = format!(
+            "SELECT {} FROM allocations WHERE area_id = $1 AND child_id = $2 ORDER BY recorded_at_ms, id",
+            rows::ALLOCATION_COLUMNS
+        );
         self.all(&sql, vec![area.to_string().into(), child.to_string().into()], rows::allocation).await
     }
 
-    async fn latest_allocations(&self, area: AreaId) -> StoreResult<Vec<(ChildReference, jiff::civil::Date, StoredAllocation)>> {
+    async fn latest_allocations(
+        &self,
+        area: AreaId,
+    ) -> StoreResult<Vec<(ChildReference, jiff::civil::Date, StoredAllocation)>> {
         let columns: Vec<String> = rows::ALLOCATION_COLUMNS.split(',').map(|c| format!("a.{}", c.trim())).collect();
         let sql = format!(
             "SELECT c.reference AS child_reference, c.date_of_birth AS child_date_of_birth, {} FROM allocations a \
@@ -1126,7 +1157,11 @@ impl Store for SqlStore {
         rows.iter()
             .map(|row| {
                 let r = rows::Reader { row, table: "children" };
-                Ok((r.parsed("child_reference", ChildReference::parse)?, r.parsed("child_date_of_birth", allot_domain::dates::parse_date)?, rows::allocation(row)?))
+                Ok((
+                    r.parsed("child_reference", ChildReference::parse)?,
+                    r.parsed("child_date_of_birth", allot_domain::dates::parse_date)?,
+                    rows::allocation(row)?,
+                ))
             })
             .collect()
     }

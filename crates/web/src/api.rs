@@ -192,6 +192,67 @@ pub fn routes() -> Vec<ApiRoute> {
             )],
         },
         ApiRoute {
+            path: "/policy",
+            handler: get(crate::ras::public_policy_page),
+            operations: vec![(
+                "get",
+                op(
+                    "The allocation policy in force, as a page anyone can read (no sign-in)",
+                    vec![],
+                    None,
+                    ok("html", "The policy page"),
+                ),
+            )],
+        },
+        ApiRoute {
+            path: "/api/v1/ras/policies",
+            handler: get(crate::ras::list_policies).post(crate::ras::publish_policy),
+            operations: vec![
+                ("get", op("Published allocation policies, oldest first", vec![], None, ok("PolicyList", "Policies"))),
+                (
+                    "post",
+                    op(
+                        "Publish a policy: send the TOML file itself (application/toml). A version can be published once.",
+                        vec![],
+                        Some(openapi::toml_body()),
+                        ok("Policy", "The published policy (201)"),
+                    ),
+                ),
+            ],
+        },
+        ApiRoute {
+            path: "/api/v1/ras/policies/{id}",
+            handler: get(crate::ras::get_policy),
+            operations: vec![(
+                "get",
+                op("A published policy, with its exact text", openapi::id_param(), None, ok("Policy", "The policy")),
+            )],
+        },
+        ApiRoute {
+            path: "/api/v1/children/{id}/allocations",
+            handler: get(crate::ras::list_allocations).post(crate::ras::record_allocation),
+            operations: vec![
+                (
+                    "get",
+                    op(
+                        "A child's completed questionnaires and their results, each with its explanation",
+                        openapi::id_param(),
+                        None,
+                        ok("AllocationList", "Allocations, oldest first"),
+                    ),
+                ),
+                (
+                    "post",
+                    op(
+                        "Complete the allocation questionnaire: the policy in force works out the indicative budget",
+                        openapi::id_param(),
+                        Some(body("QuestionnaireForm")),
+                        ok("Allocation", "The allocation with its explanation (201)"),
+                    ),
+                ),
+            ],
+        },
+        ApiRoute {
             path: "/api/v1/organisations",
             handler: get(list_organisations),
             operations: vec![(
@@ -261,7 +322,7 @@ fn json_problem(rejection: JsonRejection) -> Problem {
 }
 
 /// Reads an id from the path; an id that cannot exist is simply not found.
-fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, Problem> {
+pub(crate) fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, Problem> {
     raw.parse().map_err(|_| Problem::not_found())
 }
 

@@ -13,6 +13,7 @@ mod api;
 mod caller;
 mod openapi;
 mod problem;
+mod ras;
 
 pub use api::{ApiRoute, routes};
 pub use caller::Caller;

@@ -30,6 +30,7 @@ pub(crate) fn ok(schema: &str, description: &str) -> (String, Value) {
     let content = match schema {
         "text" => json!({ "text/plain": { "schema": { "type": "string" } } }),
         "object" => json!({ "application/json": { "schema": { "type": "object" } } }),
+        "html" => json!({ "text/html": { "schema": { "type": "string" } } }),
         name => json!({ "application/json": { "schema": { "$ref": format!("#/components/schemas/{name}") } } }),
     };
     let code = if description.contains("(201)") { "201" } else { "200" };
@@ -38,6 +39,10 @@ pub(crate) fn ok(schema: &str, description: &str) -> (String, Value) {
 
 pub(crate) fn body(schema: &str) -> Value {
     json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } })
+}
+
+pub(crate) fn toml_body() -> Value {
+    json!({ "required": true, "content": { "application/toml": { "schema": { "type": "string", "description": "The policy file (see policies/README.md)" } } } })
 }
 
 pub(crate) fn id_param() -> Vec<Value> {
@@ -149,6 +154,15 @@ fn schemas() -> Value {
         "LeadAssignmentList": list("LeadAssignment"),
         "ChangeList": list("Change"),
         "Change": object("One change: when, who, what and which fields"),
+        "QuestionnaireForm": { "type": "object", "additionalProperties": false, "properties": {
+            "answers": { "type": "object", "additionalProperties": { "type": "string" }, "description": "Question id → the chosen option's id" },
+            "on": { "type": ["string", "null"], "format": "date", "description": "The calculation date; today if left out" },
+            "current": { "type": ["object", "null"], "additionalProperties": { "type": "string" }, "description": "Stream id → the current annual amount in pounds, for transitional protection" },
+        } },
+        "Allocation": object("A completed questionnaire: the policy (id, version, content hash), answers, date, per-stream points, band, amounts in pence, and a plain-English explanation"),
+        "AllocationList": list("Allocation"),
+        "Policy": object("A published allocation policy"),
+        "PolicyList": list("Policy"),
         "OrganisationList": list("Organisation"),
         "Organisation": object("An organisation in the area"),
         "ProfessionalList": list("Professional"),

@@ -20,5 +20,5 @@ pub mod simulate;
 mod tests;
 
 pub use calc::{Allocation, ChildAnswers, CurrentAmounts, EvaluationError, StreamAllocation, evaluate, explain};
-pub use record::{PublishedPolicy, StoredAllocation, StreamResult};
 pub use policy::{AgeFactor, Agency, AnswerOption, Band, Factor, Percent, Policy, PolicyError, Question, Stream};
+pub use record::{PublishedPolicy, StoredAllocation, StreamResult};

@@ -3,10 +3,10 @@
 
 use super::calc::{Allocation, ChildAnswers};
 use super::policy::Policy;
+use crate::Invalid;
 use crate::ids::{AllocationId, AreaId, ChildId, RasPolicyId};
 use crate::money::Pence;
 use crate::text::Actor;
-use crate::Invalid;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use std::collections::BTreeMap;

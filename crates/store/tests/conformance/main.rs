@@ -549,7 +549,8 @@ async fn a_stored_allocation_recomputes_to_the_penny(db: TestDatabase) {
     let back = store.allocations(area, c.id).await.unwrap().remove(0);
     assert_eq!(back.answers, ids);
     let policy_then = store.policy(area, back.policy).await.unwrap().policy;
-    let again = policy_then.answers_from_ids(&back.child_id.to_string(), c.details.date_of_birth, &back.answers).unwrap();
+    let again =
+        policy_then.answers_from_ids(&back.child_id.to_string(), c.details.date_of_birth, &back.answers).unwrap();
     let recomputed =
         evaluate(&policy_then, &again, back.calculated_on, &policy_then.current_by_stream(&back.current)).unwrap();
     assert_eq!(policy_then.stream_results(&recomputed), back.streams);

@@ -1,0 +1,281 @@
+//! The resource allocation system over HTTP: publishing policies, the
+//! questionnaire on a child's record, and the public policy page.
+
+use crate::api::{JsonBody, parse_id};
+use crate::caller::Caller;
+use crate::{AppState, Problem};
+use allot_domain::ids::{ChildId, RasPolicyId};
+use allot_domain::ras::{Policy, PublishedPolicy, StoredAllocation, evaluate, explain};
+use allot_domain::{Invalid, Pence};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+fn policy_json(p: &PublishedPolicy, with_content: bool) -> Value {
+    let mut v = json!({
+        "id": p.id, "policy_id": p.policy.id, "version": p.policy.version, "title": p.policy.title,
+        "effective_from": p.policy.effective_from.to_string(), "content_hash": p.policy.content_hash,
+        "published_at": p.published_at.to_string(), "published_by": p.published_by,
+    });
+    if with_content {
+        v["content"] = Value::String(p.content.clone());
+    }
+    v
+}
+
+pub(crate) async fn list_policies(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, Problem> {
+    let policies = state.store.policies(caller.area).await?;
+    Ok(Json(json!({ "items": policies.iter().map(|p| policy_json(p, false)).collect::<Vec<_>>() })))
+}
+
+pub(crate) async fn get_policy(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    let policy = state.store.policy(caller.area, parse_id::<RasPolicyId>(&id)?).await?;
+    Ok(Json(policy_json(&policy, true)))
+}
+
+/// Publishes a policy sent as the TOML file itself.
+pub(crate) async fn publish_policy(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: String,
+) -> Result<Response, Problem> {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if !(content_type.starts_with("application/toml") || content_type.starts_with("text/plain")) {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "/problems/unsupported-media-type",
+            "Send the policy file",
+            "Send the policy file's text with Content-Type: application/toml.",
+        ));
+    }
+    let policy = Policy::parse(&body).map_err(|errors| {
+        let mut inv = Invalid::default();
+        for e in errors {
+            inv.push(&format!("line {}", e.line), e.message);
+        }
+        Problem::invalid(inv)
+    })?;
+    let published = state.store.publish_policy(caller.area, &policy, &body, &caller.stamp()).await?;
+    Ok((StatusCode::CREATED, Json(policy_json(&published, false))).into_response())
+}
+
+/// The body of a completed questionnaire.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct QuestionnaireForm {
+    answers: Option<BTreeMap<String, String>>,
+    /// The calculation date; today if left out.
+    on: Option<String>,
+    /// Stream id → what the child gets now, in pounds.
+    current: Option<BTreeMap<String, String>>,
+}
+
+/// A stored allocation with its plain-English explanation, worked out again
+/// from the stored policy (so what is shown is always what recomputes).
+fn allocation_json(
+    policy: &Policy,
+    child_reference: &str,
+    stored: &StoredAllocation,
+    date_of_birth: jiff::civil::Date,
+) -> Value {
+    let explanation =
+        policy.answers_from_ids(child_reference, date_of_birth, &stored.answers).ok().and_then(|answers| {
+            let result =
+                evaluate(policy, &answers, stored.calculated_on, &policy.current_by_stream(&stored.current)).ok()?;
+            Some(explain(policy, &answers, &result, stored.calculated_on))
+        });
+    json!({
+        "id": stored.id, "child_id": stored.child_id, "policy": { "id": stored.policy, "policy_id": policy.id, "version": policy.version, "content_hash": policy.content_hash },
+        "calculated_on": stored.calculated_on.to_string(), "answers": stored.answers,
+        "current_pence": stored.current.iter().map(|(k, v)| (k.clone(), v.pence())).collect::<BTreeMap<_, _>>(),
+        "streams": stored.streams, "integrated_pence": stored.integrated.pence(),
+        "recorded_at": stored.recorded_at.to_string(), "recorded_by": stored.recorded_by,
+        "explanation": explanation,
+    })
+}
+
+pub(crate) async fn record_allocation(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(form): JsonBody<QuestionnaireForm>,
+) -> Result<Response, Problem> {
+    let child = state.store.child(caller.area, parse_id::<ChildId>(&id)?).await?;
+    let mut inv = Invalid::default();
+    let on = match form.on.as_deref() {
+        None => Some(caller.today()),
+        Some(text) => inv.check("on", allot_domain::dates::parse_date(text)),
+    };
+    let mut current = BTreeMap::new();
+    for (stream, amount) in form.current.unwrap_or_default() {
+        match Pence::parse(&amount) {
+            Ok(a) if a >= Pence::ZERO && a <= Pence::INPUT_MAX => {
+                current.insert(stream, a);
+            }
+            Ok(_) => inv.push(&format!("current.{stream}"), format!("must be from £0 to {}", Pence::INPUT_MAX)),
+            Err(e) => inv.push(&format!("current.{stream}"), e),
+        }
+    }
+    let Some(on) = on else { return Err(Problem::invalid(inv)) };
+    let published = state.store.current_policy(caller.area, on).await?.ok_or_else(|| {
+        Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "/problems/no-policy",
+            "There is no allocation policy in force",
+            format!("No allocation policy is in force on {on}: publish one first. Nothing was saved."),
+        )
+    })?;
+    let policy = &published.policy;
+    for stream in current.keys() {
+        if policy.stream_index(stream).is_none() {
+            inv.push(&format!("current.{stream}"), "is not a stream of the policy in force");
+        }
+    }
+    let answers = match policy.answers_from_ids(
+        &child.details.reference.to_string(),
+        child.details.date_of_birth,
+        &form.answers.unwrap_or_default(),
+    ) {
+        Ok(a) if inv.0.is_empty() => a,
+        Ok(_) => return Err(Problem::invalid(inv)),
+        Err(more) => {
+            inv.0.extend(more.0);
+            return Err(Problem::invalid(inv));
+        }
+    };
+    let result = evaluate(policy, &answers, on, &policy.current_by_stream(&current)).map_err(|e| {
+        Problem::invalid(Invalid::one("on", e.to_string().split(": ").skip(1).collect::<Vec<_>>().join(": ")))
+    })?;
+    let stamp = caller.stamp();
+    let stored = StoredAllocation {
+        id: allot_domain::ids::AllocationId::new(),
+        area_id: caller.area,
+        child_id: child.id,
+        policy: published.id,
+        calculated_on: on,
+        answers: policy.answer_ids(&answers),
+        current,
+        streams: policy.stream_results(&result),
+        integrated: result.integrated,
+        recorded_at: stamp.at,
+        recorded_by: stamp.by,
+    };
+    state.store.record_allocation(&stored).await?;
+    let body = allocation_json(policy, child.details.reference.as_str(), &stored, child.details.date_of_birth);
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+pub(crate) async fn list_allocations(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    let child = state.store.child(caller.area, parse_id::<ChildId>(&id)?).await?;
+    let mut items = Vec::new();
+    let mut policies: BTreeMap<RasPolicyId, PublishedPolicy> = BTreeMap::new();
+    for stored in state.store.allocations(caller.area, child.id).await? {
+        if !policies.contains_key(&stored.policy) {
+            policies.insert(stored.policy, state.store.policy(caller.area, stored.policy).await?);
+        }
+        let policy = &policies[&stored.policy].policy;
+        items.push(allocation_json(policy, child.details.reference.as_str(), &stored, child.details.date_of_birth));
+    }
+    Ok(Json(json!({ "items": items })))
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// The policy in force, for anyone to read: no sign-in.
+pub(crate) async fn public_policy_page(State(state): State<AppState>, caller: Caller) -> Result<Response, Problem> {
+    let today = caller.today();
+    let Some(published) = state.store.current_policy(caller.area, today).await? else {
+        return Ok((StatusCode::NOT_FOUND, Html("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>No allocation policy</title></head><body><main><h1>No allocation policy is in force</h1><p>This area has not published a resource allocation policy yet.</p></main></body></html>".to_owned())).into_response());
+    };
+    let p = &published.policy;
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title></head><body><main>\
+         <h1>{title}</h1><p>Version {version}, in force from {from}. Published {published}. Content hash (SHA-256) <code>{hash}</code>.</p>\
+         <p>This is how an indicative budget is worked out. Each answer scores points for one or more funding streams. A stream's total points fall in a band, which gives an annual amount. \
+         That amount is multiplied by the age factor for the child's age (where the stream has one), a contingency is added, and the result is rounded to the nearest pound (halves round up). \
+         Nobody's amount falls by more than the stream's maximum reduction at one time from what they get now.</p>",
+        title = escape(&p.title),
+        version = escape(&p.version),
+        from = p.effective_from,
+        published = allot_domain::dates::date_in_england(published.published_at),
+        hash = p.content_hash,
+    );
+    for s in &p.streams {
+        let _ = write!(
+            h,
+            "<h2>{}</h2><p>Paid by: {}. Eligible from {} points. Contingency {}%. At most {}% less at one time.</p>",
+            escape(&s.name),
+            s.agency.label(),
+            s.eligibility_min_points,
+            s.contingency,
+            s.max_reduction
+        );
+        let _ = write!(
+            h,
+            "<table><caption>Bands for {}</caption><thead><tr><th scope=\"col\">Band</th><th scope=\"col\">Points</th><th scope=\"col\">Annual amount</th></tr></thead><tbody>",
+            escape(&s.name)
+        );
+        for b in &s.bands {
+            let range =
+                b.max_points.map_or(format!("{} or more", b.min_points), |m| format!("{} to {m}", b.min_points));
+            let _ = write!(h, "<tr><td>{}</td><td>{range}</td><td>{}</td></tr>", escape(&b.name), b.amount);
+        }
+        let _ = write!(h, "</tbody></table>");
+        if !s.age_factors.is_empty() {
+            let _ = write!(
+                h,
+                "<table><caption>Age factors for {}</caption><thead><tr><th scope=\"col\">Age</th><th scope=\"col\">Multiply by</th></tr></thead><tbody>",
+                escape(&s.name)
+            );
+            for a in &s.age_factors {
+                let _ = write!(h, "<tr><td>{} to {}</td><td>{}</td></tr>", a.min_age, a.max_age, a.factor);
+            }
+            let _ = write!(h, "</tbody></table>");
+        }
+    }
+    let _ = write!(h, "<h2>The questions</h2>");
+    for q in &p.questions {
+        let _ = write!(
+            h,
+            "<h3>{}{}</h3><p>{}</p>",
+            escape(&q.text),
+            if q.optional { " (optional)" } else { "" },
+            escape(&q.domain)
+        );
+        if let Some(help) = &q.help {
+            let _ = write!(h, "<p>{}</p>", escape(help));
+        }
+        let _ = write!(h, "<table><thead><tr><th scope=\"col\">Answer</th>");
+        for s in &p.streams {
+            let _ = write!(h, "<th scope=\"col\">{} points</th>", escape(&s.name));
+        }
+        let _ = write!(h, "</tr></thead><tbody>");
+        for o in &q.options {
+            let _ = write!(h, "<tr><td>{}</td>", escape(&o.label));
+            for pts in &o.points {
+                let _ = write!(h, "<td>{pts}</td>");
+            }
+            let _ = write!(h, "</tr>");
+        }
+        let _ = write!(h, "</tbody></table>");
+    }
+    let _ = write!(h, "</main></body></html>");
+    Ok(Html(h).into_response())
+}
