@@ -183,10 +183,13 @@ pub(crate) async fn list_allocations(
     let mut items = Vec::new();
     let mut policies: BTreeMap<RasPolicyId, PublishedPolicy> = BTreeMap::new();
     for stored in state.store.allocations(caller.area, child.id).await? {
-        if !policies.contains_key(&stored.policy) {
-            policies.insert(stored.policy, state.store.policy(caller.area, stored.policy).await?);
-        }
-        let policy = &policies[&stored.policy].policy;
+        let policy = match policies.entry(stored.policy) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                e.insert(state.store.policy(caller.area, stored.policy).await?)
+            }
+        };
+        let policy = &policy.policy;
         items.push(allocation_json(policy, child.details.reference.as_str(), &stored, child.details.date_of_birth));
     }
     Ok(Json(json!({ "items": items })))
