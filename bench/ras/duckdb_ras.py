@@ -27,6 +27,7 @@ import csv
 import datetime as dt
 import json
 import sys
+import time
 import tomllib
 
 import duckdb
@@ -236,7 +237,7 @@ def points_sql(questions, n_streams, pols):
                      f" AND {o}.option_id = {a}")
         for s in range(n_streams):
             sums[s].append(f"coalesce({o}.points[{s + 1}], 0)")
-        problems.append(f"CASE WHEN {a} IS NULL AND NOT (SELECT optional FROM questions q WHERE q.pol = 0"
+        problems.append(f"CASE WHEN {a} IS NULL AND NOT (SELECT optional FROM questions q WHERE q.pol = p.pol"
                         f" AND q.question_id = {sql_str(q)}) THEN 'missing:' || {sql_str(q)}"
                         f" WHEN {a} IS NOT NULL AND {o}.option_id IS NULL THEN 'unknown:' || {sql_str(q)} END")
     nl = "\n        "
@@ -377,6 +378,7 @@ def main():
     ap.add_argument("--to", help="the proposed policy (with --simulate)")
     ap.add_argument("--format", choices=["table", "json"], default="table", help="simulate output")
     ap.add_argument("--threads", type=int, help="DuckDB threads (default: all cores)")
+    ap.add_argument("--timings", action="store_true", help="print each step's wall time to stderr")
     args = ap.parse_args()
     if args.simulate != bool(args.to):
         ap.error("--simulate and --to go together")
@@ -386,6 +388,14 @@ def main():
     if args.threads:
         con.execute(f"SET threads = {args.threads}")
     con.execute("SET preserve_insertion_order = true")
+    last = time.perf_counter()
+
+    def step(name):
+        nonlocal last
+        if args.timings:
+            now = time.perf_counter()
+            print(f"  {name:<28}{now - last:6.2f} s", file=sys.stderr)
+            last = now
     try:
         con.execute(SCHEMA)
         questions, n_streams = load_policy(con, 0, args.policy)
@@ -401,14 +411,20 @@ def main():
             if row:
                 raise InputError(f"policy: {message} ({row[0]!r})")
         con.execute(POLICY_SQL)
+        step("policy")
         read_inputs(con, questions, args.answers, args.current, args.on)
+        step("read answers and current")
         con.execute(points_sql(questions, n_streams, pols))
+        step("points")
         check_inputs(con, args.on, pols, args.answers, args.current)
-        con.execute(RESULTS_SQL.format(pols=pols))
+        step("checks")
+        con.execute(RESULTS_SQL)
         if not args.simulate:
             con.execute(OUTPUT_SQL.format(out=sql_str(args.output)))
+            step("results to CSV")
             return
         rows = con.execute(SIMULATE_SQL).fetchall()
+        step("simulate sums")
         names = ["stream_id", "eligible_old", "eligible_new", "indicative_old", "indicative_new",
                  "protected_old", "protected_new", "protected_children_old", "protected_children_new"]
         money_cols = {"indicative_old", "indicative_new", "protected_old", "protected_new"}
@@ -418,15 +434,20 @@ def main():
             json.dump({"streams": out, "total": totals}, sys.stdout, indent=2)
             print()
         else:
-            print(f"{'stream':<14}{'eligible old':>13}{'new':>9}{'protected old':>17}{'new':>17}{'change':>16}")
+            w = [14, 10, 10, 16, 16, 16, 16, 15]
+            head = ["stream", "eligible", "(new)", "indicative", "(new)", "protected", "(new)", "change"]
+            print("".join(f"{h:<{w[0]}}" if i == 0 else f"{h:>{w[i]}}" for i, h in enumerate(head)))
+            total = [0, 0, 0, 0]
             for r in rows:
                 d = dict(zip(names, r))
-                print(f"{d['stream_id']:<14}{d['eligible_old']:>13}{d['eligible_new']:>9}"
-                      f"{pounds(d['protected_old']):>17}{pounds(d['protected_new']):>17}"
-                      f"{pounds(d['protected_new'] - d['protected_old']):>16}")
-            t_old = sum(r[5] for r in rows)
-            t_new = sum(r[6] for r in rows)
-            print(f"{'total':<14}{'':>13}{'':>9}{pounds(t_old):>17}{pounds(t_new):>17}{pounds(t_new - t_old):>16}")
+                cells = [d["stream_id"], d["eligible_old"], d["eligible_new"], pounds(d["indicative_old"]),
+                         pounds(d["indicative_new"]), pounds(d["protected_old"]), pounds(d["protected_new"]),
+                         pounds(d["protected_new"] - d["protected_old"])]
+                print("".join(f"{c:<{w[0]}}" if i == 0 else f"{c:>{w[i]}}" for i, c in enumerate(cells)))
+                for i, k in enumerate(["indicative_old", "indicative_new", "protected_old", "protected_new"]):
+                    total[i] += d[k]
+            cells = ["total", "", ""] + [pounds(t) for t in total] + [pounds(total[3] - total[2])]
+            print("".join(f"{c:<{w[0]}}" if i == 0 else f"{c:>{w[i]}}" for i, c in enumerate(cells)))
     except InputError as e:
         print(f"duckdb_ras: {e}", file=sys.stderr)
         sys.exit(1)

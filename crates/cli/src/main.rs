@@ -187,7 +187,7 @@ async fn choose_area(store: &SqlStore, code: Option<&str>) -> Result<allot_domai
 
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Ras(command) => ras::run(command)?,
+        Command::Ras(command) => ras::run(command, &cli.database_url).await?,
         Command::Serve { listen } => {
             let store = connect_migrated(&cli.database_url).await?;
             serve(store, listen).await?;

@@ -44,11 +44,15 @@ pub enum RasCommand {
         from: PathBuf,
         #[arg(long)]
         to: PathBuf,
-        /// Answers to the --from policy's questions.
+        /// Answers to the --from policy's questions; without it, each child's
+        /// latest questionnaire in the database (and their current amounts).
         #[arg(long)]
-        answers: PathBuf,
-        #[arg(long)]
+        answers: Option<PathBuf>,
+        #[arg(long, requires = "answers")]
         current: Option<PathBuf>,
+        /// The area, when the database holds several (without --answers).
+        #[arg(long)]
+        area: Option<String>,
         #[arg(long)]
         on: Option<String>,
         #[arg(long, value_enum, default_value_t = SimulateFormat::Table)]
@@ -81,7 +85,7 @@ fn stream_ids(policies: &[&Policy]) -> Vec<String> {
     ids
 }
 
-pub fn run(command: RasCommand) -> Result<()> {
+pub async fn run(command: RasCommand, database_url: &str) -> Result<()> {
     match command {
         RasCommand::Check { policy } => check(&read_policy(&policy)?),
         RasCommand::Evaluate { policy, answers, current, on, output, explain: explain_child } => {
@@ -121,13 +125,19 @@ pub fn run(command: RasCommand) -> Result<()> {
             out.flush()?;
             Ok(())
         }
-        RasCommand::Simulate { from, to, answers, current, on, format } => {
+        RasCommand::Simulate { from, to, answers, current, area, on, format } => {
             let on = calculation_date(on.as_deref())?;
             let (from, to) = (read_policy(&from)?, read_policy(&to)?);
-            let answers = read_answers(&answers, &from)?;
-            let current = match current {
-                Some(path) => read_current(&path, &answers, &stream_ids(&[&from, &to]))?,
-                None => CurrentAmounts::default(),
+            let (answers, current) = match answers {
+                Some(path) => {
+                    let answers = read_answers(&path, &from)?;
+                    let current = match current {
+                        Some(path) => read_current(&path, &answers, &stream_ids(&[&from, &to]))?,
+                        None => CurrentAmounts::default(),
+                    };
+                    (answers, current)
+                }
+                None => from_database(database_url, area.as_deref(), &from, &to).await?,
             };
             let result = simulate(&from, &to, &answers, &current, on)?;
             match format {
@@ -213,7 +223,7 @@ fn print_simulation(result: &allot_domain::ras::simulate::Simulation, to: &Polic
         .chain(std::iter::once(("All streams".to_owned(), &result.total)));
     for (label, s) in rows {
         println!(
-            "{label:<22} {:>16} {:>16} {:>16} {:>16} {:>8} {:>8} {:>8} {:>9} {:>9}",
+            "{label:<32} {:>16} {:>16} {:>16} {:>16} {:>8} {:>8} {:>8} {:>9} {:>9}",
             money(s.old_indicative_pence),
             money(s.old_protected_pence),
             money(s.new_indicative_pence),
@@ -246,4 +256,31 @@ fn print_simulation(result: &allot_domain::ras::simulate::Simulation, to: &Polic
             );
         }
     }
+}
+
+/// Each child's latest questionnaire in the database, as answers to `from`,
+/// with the current amounts recorded beside it.
+async fn from_database(
+    database_url: &str,
+    area: Option<&str>,
+    from: &Policy,
+    to: &Policy,
+) -> Result<(Vec<allot_domain::ras::ChildAnswers>, CurrentAmounts)> {
+    use allot_store::Store;
+    let store = crate::connect_migrated(database_url).await?;
+    let area = crate::choose_area(&store, area).await?;
+    let streams = stream_ids(&[from, to]);
+    let mut answers = Vec::new();
+    let mut current = CurrentAmounts { streams: streams.clone(), amounts: Vec::new() };
+    for (reference, date_of_birth, stored) in store.latest_allocations(area.id).await? {
+        let child = from.answers_from_ids(reference.as_str(), date_of_birth, &stored.answers).map_err(|e| {
+            anyhow::anyhow!("child {reference}: the stored answers do not fit policy {} {}: {e}", from.id, from.version)
+        })?;
+        answers.push(child);
+        current.amounts.push(streams.iter().map(|s| stored.current.get(s).copied()).collect());
+    }
+    if answers.is_empty() {
+        bail!("no child in area {} has a completed allocation questionnaire", area.code);
+    }
+    Ok((answers, current))
 }

@@ -13,6 +13,7 @@
 
 #![forbid(unsafe_code)]
 
+mod allocations;
 mod calibration;
 mod children;
 mod clock;
@@ -57,6 +58,23 @@ pub struct DemoOptions {
     pub today: jiff::civil::Date,
 }
 
+/// The demo area's allocation policy: the example children's policy.
+pub const DEMO_POLICY: &str = include_str!("../../../policies/example-children.toml");
+
+/// Completed questionnaires for the demo's children under `published` (the
+/// demo policy, once published), with the amounts some children get now.
+/// Deterministic for the same records, policy and options.
+pub fn allocations(
+    records: &AreaRecords,
+    published: &allot_domain::ras::PublishedPolicy,
+    options: &DemoOptions,
+) -> Vec<allot_domain::ras::StoredAllocation> {
+    let clock = clock::Clock::new(options.today);
+    let mut rng = rng::Rng::new(options.seed ^ 6u64.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    let actor = Actor::parse(DEMO_ACTOR).expect("DEMO_ACTOR is a valid actor");
+    allocations::generate(&mut rng, &clock, &actor, &records.children, published)
+}
+
 /// What every part of the generator shares.
 #[derive(Debug)]
 struct Context {
@@ -99,5 +117,7 @@ pub fn generate(area: AreaId, options: &DemoOptions) -> AreaRecords {
         family_members,
         consents,
         lead_assignments: leads.assignments,
+        // Made by `allocations`, once the demo policy is published.
+        allocations: Vec::new(),
     }
 }

@@ -6,6 +6,7 @@ use crate::consent::Consent;
 use crate::family::FamilyMember;
 use crate::organisation::Organisation;
 use crate::professional::{LeadAssignment, Professional};
+use crate::ras::StoredAllocation;
 
 /// Records to load into an area in one go. Every record's `area_id` must be
 /// the area being loaded.
@@ -17,6 +18,8 @@ pub struct AreaRecords {
     pub family_members: Vec<FamilyMember>,
     pub consents: Vec<Consent>,
     pub lead_assignments: Vec<LeadAssignment>,
+    /// Completed questionnaires; their policies must already be published.
+    pub allocations: Vec<StoredAllocation>,
 }
 
 impl AreaRecords {
@@ -28,6 +31,7 @@ impl AreaRecords {
             + self.family_members.len()
             + self.consents.len()
             + self.lead_assignments.len()
+            + self.allocations.len()
     }
 
     /// Whether there are none.

@@ -512,7 +512,8 @@ impl Store for SqlStore {
             || records.children.iter().any(|c| c.area_id != area)
             || records.family_members.iter().any(|m| m.area_id != area)
             || records.consents.iter().any(|c| c.area_id != area)
-            || records.lead_assignments.iter().any(|a| a.area_id != area);
+            || records.lead_assignments.iter().any(|a| a.area_id != area)
+            || records.allocations.iter().any(|a| a.area_id != area);
         if wrong_area {
             return Err(StoreError::Refused("every record loaded into an area must belong to that area".into()));
         }
@@ -585,6 +586,19 @@ impl Store for SqlStore {
                 columns: rows::LEAD_COLUMNS,
                 items: &r.lead_assignments,
                 to_args: rows::lead_args,
+            },
+            stamp,
+            Some(&mut tally),
+        )
+        .await?;
+        insert_many(
+            &mut tx,
+            self.engine,
+            Rows {
+                table: "allocations",
+                columns: rows::ALLOCATION_COLUMNS,
+                items: &r.allocations,
+                to_args: rows::allocation_args,
             },
             stamp,
             Some(&mut tally),

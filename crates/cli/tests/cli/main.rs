@@ -143,6 +143,21 @@ async fn the_demo_area_is_the_same_for_the_same_seed(db: TestDatabase) {
     // Refreshing replaces the area rather than adding to it.
     ok(&allot(&db, &["demo", "--children", "400", "--seed", "7", "--no-serve"]));
     let export_two = ok(&allot(&db, &["export", "children", "--include-protected"]));
+    // The demo children have completed questionnaires: what-if modelling
+    // runs over them straight from the database.
+    let policy = concat!(env!("CARGO_MANIFEST_DIR"), "/../../policies/example-children.toml");
+    let json: serde_json::Value = serde_json::from_str(&ok(&allot(
+        &db,
+        &["ras", "simulate", "--from", policy, "--to", policy, "--on", "2026-11-22", "--format", "json"],
+    )))
+    .unwrap();
+    assert_eq!(json["children"], 400);
+    assert_eq!(json["total"]["same"], 400, "the same policy changes nothing");
+    assert_eq!(json["total"]["old_protected_pence"], json["total"]["new_protected_pence"]);
+    assert!(
+        json["total"]["old_protected_pence"].as_i64().unwrap() > 400 * 100_000,
+        "a believable average of over £1,000 a child: {json}"
+    );
     assert_eq!(export_one.lines().count(), 401);
     assert_eq!(export_one, export_two);
     ok(&allot(&db, &["demo", "--children", "400", "--seed", "8", "--no-serve"]));

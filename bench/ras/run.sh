@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# The RAS at national scale: `allot ras evaluate` and `allot ras simulate`
+# against the same calculation in SQL by DuckDB, timed in the same run.
+#
+#   bash bench/ras/run.sh [CHILDREN]        (default 640000)
+#
+# 1. Inputs for CHILDREN children under policies/example-children.toml
+#    (bench/ras/make_inputs.py, seed 2026), cached in bench/out/ras-N/.
+# 2. policy-b.toml: the example policy with every band amount raised by 3%
+#    (rounded half-up to the penny, kept non-decreasing within a stream).
+# 3. Evaluate, alternating allot and DuckDB for 3 rounds each; the two
+#    results files must be byte-identical (cmp).
+# 4. Simulate the example policy → policy-b, alternating allot and DuckDB
+#    for 3 rounds each; prints DuckDB's per-stream old/new sums.
+# Prints the median wall times and the ratio allot/DuckDB.
+#
+# Builds nothing: needs target/release/allot with the `ras` commands, Python
+# 3.11+ with duckdb (pip install duckdb) and GNU time. DUCKDB_ONLY=1 times
+# only the DuckDB half (for when allot has no `ras` commands yet).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+children=${1:-640000}
+rounds=3
+on=2026-11-22
+policy=policies/example-children.toml
+out=bench/out/ras-$children
+bin=target/release/allot
+here=bench/ras
+duckdb_only=${DUCKDB_ONLY:-0}
+
+python3 -c 'import duckdb' 2>/dev/null || { echo "needs the duckdb Python package: pip install duckdb" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "needs GNU time (/usr/bin/time)" >&2; exit 1; }
+if [ "$duckdb_only" != 1 ]; then
+    [ -x "$bin" ] || { echo "needs $bin: cargo build --release (or DUCKDB_ONLY=1)" >&2; exit 1; }
+    for cmd in evaluate simulate; do
+        "$bin" ras "$cmd" --help >/dev/null 2>&1 ||
+            { echo "$bin has no 'ras $cmd' command (or run with DUCKDB_ONLY=1)" >&2; exit 1; }
+    done
+fi
+mkdir -p "$out"
+
+# --- inputs (regenerated when the generator, the policy or N change) -------
+stamp=$(cat "$here/make_inputs.py" "$here/reference_ras.py" "$policy" | sha256sum | cut -c1-16)-$children
+if [ -s "$out/answers.csv" ] && [ -s "$out/current.csv" ] && [ "$(cat "$out/inputs.stamp" 2>/dev/null)" = "$stamp" ]; then
+    echo "inputs: cached in $out"
+else
+    echo "inputs: generating $children children in $out"
+    /usr/bin/time -f %e -o "$out/time.tmp" python3 "$here/make_inputs.py" "$children" "$out" --seed 2026 --policy "$policy"
+    echo "  generated in $(cat "$out/time.tmp") s"
+    echo "$stamp" > "$out/inputs.stamp"
+fi
+printf '  %s children; %s current amounts\n' "$(($(wc -l < "$out/answers.csv") - 1))" "$(($(wc -l < "$out/current.csv") - 1))"
+
+# --- policy B: every band amount + 3%, to the penny -------------------------
+python3 - "$policy" "$out/policy-b.toml" <<'PY'
+import re, sys
+src, dst = sys.argv[1], sys.argv[2]
+lines, prev = [], 0
+for line in open(src, encoding="utf-8").read().splitlines(keepends=True):
+    if line.strip() == "[[stream]]":
+        prev = 0
+    m = re.match(r'^(\s*)amount = "([0-9]+)(?:\.([0-9]{1,2}))?"\s*$', line)
+    if m:
+        pence = int(m.group(2)) * 100 + int((m.group(3) or "0").ljust(2, "0"))
+        raised = max((pence * 103 + 50) // 100, prev)   # half-up to the penny, never below the band below
+        prev = raised
+        line = f'{m.group(1)}amount = "{raised // 100}.{raised % 100:02d}"\n'
+    elif re.match(r'^version = "', line):
+        line = line.rstrip("\n").rstrip('"') + ' + 3% bands"\n'
+    lines.append(line)
+open(dst, "w", encoding="utf-8").write("".join(lines))
+PY
+echo "policy B: $out/policy-b.toml (band amounts +3%)"
+
+# --- timing helpers ---------------------------------------------------------
+# timed NAME CMD...: runs CMD, appends its wall time to $out/times-NAME.
+timed() {
+    local name=$1; shift
+    if ! CI=true /usr/bin/time -f %e -o "$out/time.tmp" "$@"; then
+        echo "failed: $*" >&2; exit 1
+    fi
+    cat "$out/time.tmp" >> "$out/times-$name"
+    printf '  %-16s %6s s\n' "$name" "$(cat "$out/time.tmp")"
+}
+median() { sort -n "$out/times-$1" | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+rm -f "$out"/times-*
+
+evaluate_allot() {
+    timed allot-evaluate "$bin" ras evaluate --policy "$policy" --answers "$out/answers.csv" \
+        --current "$out/current.csv" --on "$on" --output "$out/results-allot.csv"
+}
+evaluate_duckdb() {
+    timed duckdb-evaluate python3 "$here/duckdb_ras.py" --policy "$policy" --answers "$out/answers.csv" \
+        --current "$out/current.csv" --on "$on" --output "$out/results-duckdb.csv"
+}
+simulate_allot() {
+    timed allot-simulate sh -c '"$@" > "'"$out"'/simulate-allot.json"' sh \
+        "$bin" ras simulate --from "$policy" --to "$out/policy-b.toml" --answers "$out/answers.csv" \
+        --current "$out/current.csv" --on "$on" --format json
+}
+simulate_duckdb() {
+    timed duckdb-simulate sh -c '"$@" > "'"$out"'/simulate-duckdb.json"' sh \
+        python3 "$here/duckdb_ras.py" --policy "$policy" --simulate --to "$out/policy-b.toml" \
+        --answers "$out/answers.csv" --current "$out/current.csv" --on "$on" --format json
+}
+
+# --- evaluate ---------------------------------------------------------------
+echo "evaluate ($rounds rounds, alternating):"
+for _ in $(seq "$rounds"); do
+    [ "$duckdb_only" = 1 ] || evaluate_allot
+    evaluate_duckdb
+done
+if [ "$duckdb_only" != 1 ]; then
+    if cmp "$out/results-allot.csv" "$out/results-duckdb.csv"; then
+        echo "  results: byte-identical ($(($(wc -l < "$out/results-duckdb.csv") - 1)) rows)"
+    else
+        echo "  results DIFFER: diff <(head $out/results-allot.csv) <(head $out/results-duckdb.csv)" >&2
+        exit 1
+    fi
+fi
+
+# --- simulate ---------------------------------------------------------------
+echo "simulate example → policy B ($rounds rounds, alternating):"
+for _ in $(seq "$rounds"); do
+    [ "$duckdb_only" = 1 ] || simulate_allot
+    simulate_duckdb
+done
+echo "DuckDB's per-stream sums (pounds a year; protected = after transitional protection):"
+python3 - "$out/simulate-duckdb.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+cols = [("stream_id", "stream", 13), ("eligible_old", "eligible", 9), ("eligible_new", "(B)", 8),
+        ("indicative_old", "indicative", 15), ("indicative_new", "(B)", 15),
+        ("protected_old", "protected", 15), ("protected_new", "(B)", 15)]
+print("  " + "".join(f"{h:<{w}}" if i == 0 else f"{h:>{w}}" for i, (_, h, w) in enumerate(cols)))
+for s in d["streams"]:
+    print("  " + "".join(f"{s[k]:<{w}}" if i == 0 else f"{s[k]:>{w}}" for i, (k, _, w) in enumerate(cols)))
+t = d["total"]
+print("  " + f"{'total':<13}{'':>17}{t['indicative_old']:>15}{t['indicative_new']:>15}{t['protected_old']:>15}{t['protected_new']:>15}")
+PY
+if [ "$duckdb_only" != 1 ]; then
+    echo "allot's simulate output (first 40 lines of $out/simulate-allot.json):"
+    head -n 40 "$out/simulate-allot.json" | sed 's/^/  /'
+fi
+
+# --- summary ----------------------------------------------------------------
+echo "medians over $rounds rounds, $children children:"
+for task in evaluate simulate; do
+    d=$(median "duckdb-$task")
+    if [ "$duckdb_only" = 1 ]; then
+        printf '  %-9s duckdb %6s s\n' "$task" "$d"
+    else
+        a=$(median "allot-$task")
+        printf '  %-9s allot %6s s   duckdb %6s s   allot/duckdb %s\n' "$task" "$a" "$d" \
+            "$(awk -v a="$a" -v d="$d" 'BEGIN {printf "%.2f", a / d}')"
+    fi
+done
+rm -f "$out/time.tmp"
