@@ -22,7 +22,7 @@ CI=true /usr/bin/time -f '  wall %e s, peak memory %M KiB' \
 sqlite3 "$out/demo.db" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
 size=$(stat -c %s "$out/demo.db")
 echo "  database size: $((size / 1024 / 1024)) MiB"
-for t in children family_members consents lead_assignments professionals organisations; do
+for t in children family_members consents lead_assignments professionals organisations allocations; do
     printf '  %-18s %s rows\n' "$t" "$(sqlite3 "$out/demo.db" "SELECT COUNT(*) FROM $t")"
 done
 
