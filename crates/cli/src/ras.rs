@@ -58,6 +58,22 @@ pub enum RasCommand {
         #[arg(long, value_enum, default_value_t = SimulateFormat::Table)]
         format: SimulateFormat,
     },
+    /// Fit band amounts to what children's current packages cost, report the
+    /// fit, and write a proposed policy whose amounts never fall as points rise.
+    Calibrate {
+        #[arg(long)]
+        policy: PathBuf,
+        #[arg(long)]
+        answers: PathBuf,
+        /// What each child's package costs now: child_id,stream_id,annual_amount.
+        #[arg(long)]
+        costs: PathBuf,
+        #[arg(long)]
+        on: Option<String>,
+        /// Where to write the proposed policy.
+        #[arg(long)]
+        output: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -123,6 +139,38 @@ pub async fn run(command: RasCommand, database_url: &str) -> Result<()> {
                 write_results(&mut out, &policy, child, allocation)?;
             }
             out.flush()?;
+            Ok(())
+        }
+        RasCommand::Calibrate { policy, answers, costs, on, output } => {
+            let on = calculation_date(on.as_deref())?;
+            let policy = read_policy(&policy)?;
+            let answers = read_answers(&answers, &policy)?;
+            let costs = read_current(&costs, &answers, &stream_ids(&[&policy]))?;
+            let columns = costs.columns_for(&policy);
+            let by_child: Vec<_> = (0..answers.len()).map(|i| costs.for_child(i, &columns)).collect();
+            let result = allot_domain::ras::calibrate::calibrate(&policy, &answers, &by_child, on)?;
+            std::fs::write(&output, result.proposed.to_toml())
+                .with_context(|| format!("cannot write {}", output.display()))?;
+            for s in &result.streams {
+                println!("Stream {}: {} children with a cost", s.stream_id, s.after.children);
+                for (label, fit) in [("now", &s.before), ("proposed", &s.after)] {
+                    println!(
+                        "  {label:<9} R² {:.3}, mean absolute error {}, mean absolute percentage error {:.1}%",
+                        fit.r_squared,
+                        Pence::new(fit.mean_absolute_error_pence),
+                        fit.mean_absolute_percentage_error
+                    );
+                }
+                for (band, old, new, n) in &s.bands {
+                    println!("  {band:<24} {:>12} → {:>12}  ({n} children)", old.to_string(), new.to_string());
+                }
+            }
+            println!(
+                "Proposed policy {} {} written to {}.",
+                result.proposed.id,
+                result.proposed.version,
+                output.display()
+            );
             Ok(())
         }
         RasCommand::Simulate { from, to, answers, current, area, on, format } => {

@@ -238,3 +238,34 @@ fn check_names_policy_problems_with_lines() {
     assert!(ok.status.success());
     assert!(String::from_utf8(ok.stdout).unwrap().contains("18 questions (2 optional)"));
 }
+
+#[test]
+fn calibrate_writes_a_policy_fitted_to_costs() {
+    let dir = tempfile::tempdir().unwrap();
+    let (policy, answers, _) = files(dir.path());
+    // C1 (lower band) costs £105, C2 (upper band) £42: pooled, both bands get
+    // (£100 + £40) / 2 = £70 once the 5% contingency is taken out.
+    let costs = dir.path().join("costs.csv");
+    std::fs::write(&costs, "child_id,stream_id,annual_amount\nC1,social_care,105.00\nC2,social_care,42.00\n").unwrap();
+    let proposed = dir.path().join("proposed.toml");
+    let out = allot(&[
+        "ras",
+        "calibrate",
+        "--policy",
+        &policy,
+        "--answers",
+        &answers,
+        "--costs",
+        costs.to_str().unwrap(),
+        "--on",
+        "2026-11-22",
+        "--output",
+        proposed.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = String::from_utf8(out.stdout).unwrap();
+    assert!(report.contains("Stream social_care: 2 children with a cost"), "{report}");
+    let text = std::fs::read_to_string(&proposed).unwrap();
+    assert_eq!(text.matches("amount = \"70.00\"").count(), 2, "{text}");
+    assert!(allot(&["ras", "check", proposed.to_str().unwrap()]).status.success());
+}

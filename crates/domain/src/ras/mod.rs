@@ -7,12 +7,14 @@
 //! - [`calc`]: the calculation for one child, and its plain-English
 //!   explanation.
 //! - [`simulate`]: what would change for every child under a new policy.
+//! - [`calibrate`]: band amounts fitted to what current packages cost.
 //!
 //! Every amount is integer pence and every step is exact: multiplications
 //! are done in 128-bit integers over scaled decimals, and the only rounding
 //! is the published one (half-up to whole pounds).
 
 pub mod calc;
+pub mod calibrate;
 pub mod policy;
 pub mod record;
 pub mod simulate;

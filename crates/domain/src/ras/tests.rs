@@ -260,3 +260,81 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_policy_written_back_out_parses_to_the_same_policy() {
+    let policy = Policy::parse(EXAMPLE).unwrap();
+    let again = Policy::parse(&policy.to_toml()).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(Policy { content_hash: String::new(), ..again }, Policy { content_hash: String::new(), ..policy });
+}
+
+/// Children at every points level of the example's questions, aged 3 to 20.
+fn population(policy: &Policy) -> Vec<ChildAnswers> {
+    (0..600)
+        .map(|i| ChildAnswers {
+            child_id: format!("C{i}"),
+            date_of_birth: date(2006 + (i % 18) as i16, 1 + (i % 12) as i8, 1 + (i % 28) as i8),
+            choices: policy
+                .questions
+                .iter()
+                .enumerate()
+                .map(|(q, question)| Some((i / (q + 1) + q) % question.options.len()))
+                .collect(),
+        })
+        .collect()
+}
+
+#[test]
+fn calibrating_to_costs_the_policy_would_give_returns_the_same_amounts() {
+    use super::calibrate::calibrate;
+    let policy = Policy::parse(EXAMPLE).unwrap();
+    let on = date(2026, 11, 22);
+    let children = population(&policy);
+    let none = vec![None; policy.streams.len()];
+    let costs: Vec<Vec<Option<Pence>>> = children
+        .iter()
+        .map(|c| {
+            evaluate(&policy, c, on, &none)
+                .unwrap()
+                .streams
+                .iter()
+                .map(|s| s.eligible.then_some(s.indicative))
+                .collect()
+        })
+        .collect();
+    let result = calibrate(&policy, &children, &costs, on).unwrap();
+    for (stream, calibration) in policy.streams.iter().zip(&result.streams) {
+        for (band, (name, old, new, n)) in stream.bands.iter().zip(&calibration.bands) {
+            assert_eq!(name, &band.name);
+            if *n > 0 {
+                // Within a pound per band: costs were rounded to pounds after
+                // the age factor and contingency.
+                assert!((new.pence() - old.pence()).abs() <= 100, "{} {name}: {old} → {new}", stream.id);
+            }
+        }
+        assert!(calibration.after.r_squared > 0.999, "{}: {:?}", stream.id, calibration.after);
+    }
+    assert_eq!(result.proposed.version, "2026.1-calibrated");
+    assert!(Policy::parse(&result.proposed.to_toml()).is_ok());
+}
+
+#[test]
+fn calibrated_amounts_never_fall_as_points_rise() {
+    use super::calibrate::calibrate;
+    let policy = Policy::parse(SMALL).unwrap();
+    let on = date(2026, 11, 22);
+    // Children in the higher band cost less than those in the lower one.
+    let kids: Vec<ChildAnswers> =
+        (0..4).map(|i| child(date(2015, 1, 1), vec![Some(if i < 2 { 1 } else { 2 }), None])).collect();
+    let costs = vec![
+        vec![Some(Pence::from_pounds(105))],
+        vec![Some(Pence::from_pounds(105))],
+        vec![Some(Pence::from_pounds(63))],
+        vec![Some(Pence::from_pounds(63))],
+    ];
+    let result = calibrate(&policy, &kids, &costs, on).unwrap();
+    let amounts: Vec<Pence> = result.proposed.streams[0].bands.iter().map(|b| b.amount).collect();
+    // £105 and £63 back out of a 5% contingency are £100 and £60; pooled: £80 each.
+    assert_eq!(amounts, [Pence::from_pounds(80), Pence::from_pounds(80)]);
+    assert!(result.streams[0].after.mean_absolute_error_pence > 0);
+}
