@@ -15,12 +15,12 @@ pub struct ChildAnswers {
     pub choices: Vec<Option<usize>>,
 }
 
-/// Children's current annual amounts, by stream id: `amounts[i]` belongs to
-/// the `i`th child of the answers it goes with, one column per stream.
+/// Children's current annual amounts, by stream id: one row per child of
+/// the answers it goes with, one column per stream.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CurrentAmounts {
     pub streams: Vec<String>,
-    pub amounts: Vec<Vec<Option<Pence>>>,
+    amounts: Vec<Vec<Option<Pence>>>,
 }
 
 impl CurrentAmounts {
@@ -32,8 +32,27 @@ impl CurrentAmounts {
     /// The `child`th child's amounts in `policy`'s stream order, given
     /// `columns` from [`CurrentAmounts::columns_for`].
     pub fn for_child(&self, child: usize, columns: &[Option<usize>]) -> Vec<Option<Pence>> {
+        let mut into = Vec::with_capacity(columns.len());
+        self.for_child_into(child, columns, &mut into);
+        into
+    }
+
+    /// [`CurrentAmounts::for_child`] into a buffer the caller reuses.
+    pub fn for_child_into(&self, child: usize, columns: &[Option<usize>], into: &mut Vec<Option<Pence>>) {
         let row = self.amounts.get(child);
-        columns.iter().map(|c| c.and_then(|c| row.and_then(|r| r[c]))).collect()
+        into.clear();
+        into.extend(columns.iter().map(|c| c.and_then(|c| row.and_then(|r| r[c]))));
+    }
+
+    /// No amounts yet for `children` children in `streams`.
+    pub fn new(streams: Vec<String>, children: usize) -> CurrentAmounts {
+        CurrentAmounts { amounts: vec![vec![None; streams.len()]; children], streams }
+    }
+
+    /// Sets a child's amount for the stream in `column`; returns the amount
+    /// it replaces.
+    pub fn set(&mut self, child: usize, column: usize, amount: Pence) -> Option<Pence> {
+        self.amounts[child][column].replace(amount)
     }
 }
 
@@ -71,6 +90,21 @@ pub struct StreamAllocation {
     pub protected: Pence,
 }
 
+impl StreamAllocation {
+    /// No points, nothing to pay: where a calculation starts.
+    const EMPTY: StreamAllocation = StreamAllocation {
+        points: 0,
+        eligible: false,
+        band: None,
+        base: Pence::ZERO,
+        factor: Factor::ONE,
+        indicative: Pence::ZERO,
+        current: None,
+        floor: None,
+        protected: Pence::ZERO,
+    };
+}
+
 /// A child's result: one entry per stream (in the policy's order) and the
 /// integrated budget.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,18 +119,25 @@ pub struct Allocation {
 /// whole pounds.
 fn round_to_pounds(numerator: i128, denominator: i128) -> Pence {
     let per_pound = denominator * 100;
-    let pounds = (numerator + per_pound / 2) / per_pound;
+    // In 64 bits when it fits: 128-bit division is several times slower,
+    // and what-if modelling does millions of these.
+    let pounds = match (i64::try_from(numerator), i64::try_from(per_pound)) {
+        (Ok(n), Ok(d)) if n <= i64::MAX - d / 2 => i128::from((n + d / 2) / d),
+        _ => (numerator + per_pound / 2) / per_pound,
+    };
     Pence::new(i64::try_from(pounds * 100).unwrap_or(i64::MAX))
 }
 
 /// `base × factor × (100 + contingency) / 100`, exactly, then rounded
 /// half-up to whole pounds.
 pub fn indicative_amount(base: Pence, factor: Factor, contingency_basis_points: u32) -> Pence {
-    // Factor is in ten-thousandths and (100 + c)% in basis points: divide by 10^8.
-    let numerator = i128::from(base.pence())
-        * i128::from(factor.ten_thousandths())
-        * (10_000 + i128::from(contingency_basis_points));
-    round_to_pounds(numerator, 100_000_000)
+    // Factor is in ten-thousandths and (100 + c)% in basis points: divide by
+    // 10^8. Every amount a policy allows fits in 64 bits; 128 only if not.
+    let (f, c) = (i64::from(factor.ten_thousandths()), 10_000 + i64::from(contingency_basis_points));
+    match base.pence().checked_mul(f).and_then(|n| n.checked_mul(c)) {
+        Some(n) if n >= 0 && n <= i64::MAX - 5_000_000_000 => Pence::new((n + 5_000_000_000) / 10_000_000_000 * 100),
+        _ => round_to_pounds(i128::from(base.pence()) * i128::from(f) * i128::from(c), 100_000_000),
+    }
 }
 
 /// The transitional floor: `current × (100 − max_reduction) / 100` rounded
@@ -114,14 +155,47 @@ pub fn evaluate(
     on: Date,
     current: &[Option<Pence>],
 ) -> Result<Allocation, EvaluationError> {
-    let child_id = || answers.child_id.clone();
-    if answers.choices.len() != policy.questions.len() {
+    evaluate_choices(policy, &answers.child_id, answers.date_of_birth, &answers.choices, on, current)
+}
+
+/// [`evaluate`] with the answers in parts, so a caller mapping answers
+/// between policies need not build a `ChildAnswers` for each child.
+pub fn evaluate_choices(
+    policy: &Policy,
+    child_id: &str,
+    date_of_birth: Date,
+    choices: &[Option<usize>],
+    on: Date,
+    current: &[Option<Pence>],
+) -> Result<Allocation, EvaluationError> {
+    let mut out = Allocation { age: 0, streams: Vec::with_capacity(policy.streams.len()), integrated: Pence::ZERO };
+    evaluate_into(policy, child_id, date_of_birth, choices, on, current, &mut out)?;
+    Ok(out)
+}
+
+/// [`evaluate_choices`] into an allocation the caller reuses: what-if
+/// modelling evaluates hundreds of thousands of children in a loop, and not
+/// allocating per child is most of its speed.
+pub fn evaluate_into(
+    policy: &Policy,
+    child_id: &str,
+    date_of_birth: Date,
+    choices: &[Option<usize>],
+    on: Date,
+    current: &[Option<Pence>],
+    out: &mut Allocation,
+) -> Result<(), EvaluationError> {
+    let child_id = || child_id.to_owned();
+    if choices.len() != policy.questions.len() {
         return Err(EvaluationError::WrongShape { child_id: child_id() });
     }
-    let age =
-        age_on(answers.date_of_birth, on).ok_or_else(|| EvaluationError::NotYetBorn { child_id: child_id(), on })?;
-    let mut points = vec![0u32; policy.streams.len()];
-    for (q, choice) in policy.questions.iter().zip(&answers.choices) {
+    let age = age_on(date_of_birth, on).ok_or_else(|| EvaluationError::NotYetBorn { child_id: child_id(), on })?;
+    out.age = age;
+    out.streams.clear();
+    out.streams.resize(policy.streams.len(), StreamAllocation::EMPTY);
+    // A policy has at most MAX_STREAMS streams, so the totals fit on the stack.
+    let mut points = [0u32; super::policy::MAX_STREAMS];
+    for (q, choice) in policy.questions.iter().zip(choices) {
         match choice {
             Some(i) => {
                 let option = q.options.get(*i).ok_or_else(|| EvaluationError::WrongShape { child_id: child_id() })?;
@@ -133,31 +207,33 @@ pub fn evaluate(
             None => return Err(EvaluationError::MissingAnswer { child_id: child_id(), question_id: q.id.clone() }),
         }
     }
-    let mut streams = Vec::with_capacity(policy.streams.len());
-    for (s, stream) in policy.streams.iter().enumerate() {
+    let mut integrated = 0i64;
+    for (((result, stream), current), points) in
+        out.streams.iter_mut().zip(&policy.streams).zip(current.iter().chain(std::iter::repeat(&None))).zip(points)
+    {
         let factor =
             stream.factor_for(age).ok_or_else(|| EvaluationError::OutsideAgeRange { child_id: child_id(), age, on })?;
-        let band = stream.band_for(points[s]);
+        let band = stream.band_for(points);
         let base = band.map_or(Pence::ZERO, |b| stream.bands[b].amount);
         let indicative = indicative_amount(base, factor, stream.contingency.basis_points());
-        let current = current.get(s).copied().flatten();
         let floor =
             current.filter(|c| *c > indicative).map(|c| protection_floor(c, stream.max_reduction.basis_points()));
         let protected = floor.map_or(indicative, |f| f.max(indicative));
-        streams.push(StreamAllocation {
-            points: points[s],
+        *result = StreamAllocation {
+            points,
             eligible: band.is_some(),
             band,
             base,
             factor,
             indicative,
-            current,
+            current: *current,
             floor,
             protected,
-        });
+        };
+        integrated = integrated.saturating_add(protected.pence());
     }
-    let integrated = Pence::checked_sum(streams.iter().map(|s| s.protected)).unwrap_or(Pence::new(i64::MAX));
-    Ok(Allocation { age, streams, integrated })
+    out.integrated = Pence::new(integrated);
+    Ok(())
 }
 
 /// The allocation in plain English, step by step, as a family would read it.

@@ -24,7 +24,8 @@ pub const MAX_AGE: u32 = 25;
 /// evaluate or a points total that overflows.
 const MAX_QUESTIONS: usize = 200;
 const MAX_OPTIONS: usize = 20;
-const MAX_STREAMS: usize = 20;
+/// The most funding streams a policy can have.
+pub const MAX_STREAMS: usize = 20;
 const MAX_POINTS_PER_OPTION: i64 = 10_000;
 
 /// A percentage with at most two decimal places, from 0 to 100, held as

@@ -1,7 +1,7 @@
 //! What-if modelling: how every child's amounts would change if a new policy
 //! replaced the current one.
 
-use super::calc::{Allocation, ChildAnswers, CurrentAmounts, EvaluationError, evaluate};
+use super::calc::{Allocation, ChildAnswers, CurrentAmounts, EvaluationError, evaluate_into};
 use super::policy::Policy;
 use crate::money::Pence;
 use jiff::civil::Date;
@@ -22,6 +22,18 @@ pub struct ChangeSummary {
 }
 
 impl ChangeSummary {
+    fn merge(&mut self, other: &ChangeSummary) {
+        self.old_indicative_pence += other.old_indicative_pence;
+        self.old_protected_pence += other.old_protected_pence;
+        self.new_indicative_pence += other.new_indicative_pence;
+        self.new_protected_pence += other.new_protected_pence;
+        self.gain += other.gain;
+        self.lose += other.lose;
+        self.same += other.same;
+        self.become_eligible += other.become_eligible;
+        self.stop_being_eligible += other.stop_being_eligible;
+    }
+
     fn add(&mut self, old_indicative: Pence, old: Pence, new_indicative: Pence, new: Pence) {
         self.old_indicative_pence += old_indicative.pence();
         self.old_protected_pence += old.pence();
@@ -91,6 +103,9 @@ pub struct AnswerMap {
     /// For each question of `to`: the question index in `from`, and for each
     /// option index in `from`, the option index in `to`.
     questions: Vec<Option<(usize, Vec<Option<usize>>)>>,
+    /// The two questionnaires are the same (the usual what-if: only amounts
+    /// change), so answers need no mapping at all.
+    identity: bool,
 }
 
 impl AnswerMap {
@@ -101,28 +116,39 @@ impl AnswerMap {
             .iter()
             .map(|tq| {
                 let fi = from.question_index(&tq.id)?;
-                let options =
+                let options: Vec<Option<usize>> =
                     from.questions[fi].options.iter().map(|fo| tq.options.iter().position(|o| o.id == fo.id)).collect();
                 Some((fi, options))
             })
-            .collect();
-        AnswerMap { questions }
+            .collect::<Vec<_>>();
+        let identity = from.questions.len() == to.questions.len()
+            && questions.iter().enumerate().all(|(i, q)| {
+                q.as_ref()
+                    .is_some_and(|(fi, options)| *fi == i && options.iter().enumerate().all(|(o, to)| *to == Some(o)))
+            });
+        AnswerMap { questions, identity }
     }
 
-    /// `answers` (for `from`) as answers for `to`.
-    pub fn map(&self, answers: &ChildAnswers) -> ChildAnswers {
-        let choices = self
-            .questions
-            .iter()
-            .map(|q| q.as_ref().and_then(|(fi, options)| answers.choices[*fi].and_then(|c| options[c])))
-            .collect();
-        ChildAnswers { child_id: answers.child_id.clone(), date_of_birth: answers.date_of_birth, choices }
+    /// `answers` (for `from`) as choices for `to`: the answers themselves
+    /// when the questionnaires are the same, else mapped into `into`.
+    pub fn map<'a>(&self, answers: &'a ChildAnswers, into: &'a mut Vec<Option<usize>>) -> &'a [Option<usize>] {
+        if self.identity {
+            return &answers.choices;
+        }
+        into.clear();
+        into.extend(
+            self.questions
+                .iter()
+                .map(|q| q.as_ref().and_then(|(fi, options)| answers.choices[*fi].and_then(|c| options[c]))),
+        );
+        into
     }
 }
 
 /// Compares `from` and `to` over every child. `answers` are for `from`;
 /// `current` holds each child's current amounts (the same for both, so
-/// protection is measured from what children get now).
+/// protection is measured from what children get now). The children are
+/// shared between the machine's cores; the result does not depend on how.
 pub fn simulate(
     from: &Policy,
     to: &Policy,
@@ -130,28 +156,114 @@ pub fn simulate(
     current: &CurrentAmounts,
     on: Date,
 ) -> Result<Simulation, EvaluationError> {
+    // Threads take blocks of children in turn until none are left, so a
+    // thread slowed by the machine's other work does not hold up the rest.
+    const BLOCK: usize = 8192;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let parts = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut part = Part::new(to);
+                    loop {
+                        let first = next.fetch_add(BLOCK, std::sync::atomic::Ordering::Relaxed);
+                        if first >= answers.len() {
+                            return Ok(part);
+                        }
+                        let block = &answers[first..(first + BLOCK).min(answers.len())];
+                        compare(from, to, block, first, current, on, &mut part)?;
+                    }
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().expect("simulation thread")).collect::<Result<Vec<_>, _>>()
+    })?;
+    let mut whole = Part::new(to);
+    for part in parts {
+        for ((_, a), (_, b)) in whole.streams.iter_mut().zip(&part.streams) {
+            a.merge(b);
+        }
+        whole.total.merge(&part.total);
+        for (a, b) in whole.histogram.iter_mut().zip(&part.histogram) {
+            a.children += b.children;
+        }
+        whole.largest.extend(part.largest);
+    }
+    sort_largest(&mut whole.largest);
+    Ok(Simulation {
+        from: format!("{} {}", from.id, from.version),
+        to: format!("{} {}", to.id, to.version),
+        on: on.to_string(),
+        children: answers.len() as u64,
+        streams: whole.streams,
+        total: whole.total,
+        histogram: whole.histogram,
+        largest: whole.largest,
+    })
+}
+
+/// The largest changes first (ties by child id, so the list is stable), at
+/// most [`LARGEST`].
+fn sort_largest(largest: &mut Vec<ChildChange>) {
+    largest.sort_by(|a, b| b.change_pence.abs().cmp(&a.change_pence.abs()).then_with(|| a.child_id.cmp(&b.child_id)));
+    largest.truncate(LARGEST);
+}
+
+/// One share of the children's results.
+struct Part {
+    streams: Vec<(String, ChangeSummary)>,
+    total: ChangeSummary,
+    histogram: Vec<HistogramBin>,
+    largest: Vec<ChildChange>,
+}
+
+impl Part {
+    fn new(to: &Policy) -> Part {
+        Part {
+            streams: to.streams.iter().map(|s| (s.id.clone(), ChangeSummary::default())).collect(),
+            total: ChangeSummary::default(),
+            histogram: BINS
+                .iter()
+                .map(|(label, from_pence, to_pence)| HistogramBin {
+                    label,
+                    from_pence: *from_pence,
+                    to_pence: *to_pence,
+                    children: 0,
+                })
+                .collect(),
+            largest: Vec::with_capacity(LARGEST + 1),
+        }
+    }
+}
+
+/// Compares the policies over `answers` (which start at child `first`),
+/// adding to `part`.
+fn compare(
+    from: &Policy,
+    to: &Policy,
+    answers: &[ChildAnswers],
+    first: usize,
+    current: &CurrentAmounts,
+    on: Date,
+    part: &mut Part,
+) -> Result<(), EvaluationError> {
     let map = AnswerMap::new(from, to);
-    let mut streams: Vec<(String, ChangeSummary)> =
-        to.streams.iter().map(|s| (s.id.clone(), ChangeSummary::default())).collect();
-    let mut total = ChangeSummary::default();
-    let mut histogram: Vec<HistogramBin> = BINS
-        .iter()
-        .map(|(label, from_pence, to_pence)| HistogramBin {
-            label,
-            from_pence: *from_pence,
-            to_pence: *to_pence,
-            children: 0,
-        })
-        .collect();
-    let mut largest: Vec<ChildChange> = Vec::with_capacity(LARGEST + 1);
     let (from_columns, to_columns) = (current.columns_for(from), current.columns_for(to));
     let old_index: Vec<Option<usize>> = to.streams.iter().map(|s| from.stream_index(&s.id)).collect();
-    for (i, child) in answers.iter().enumerate() {
-        let old_current = current.for_child(i, &from_columns);
-        let new_current = current.for_child(i, &to_columns);
-        let old = evaluate(from, child, on, &old_current)?;
-        let new = evaluate(to, &map.map(child), on, &new_current)?;
-        for (((_, summary), after), before) in streams.iter_mut().zip(&new.streams).zip(&old_index) {
+    // Buffers reused for every child.
+    let mut mapped = Vec::with_capacity(to.questions.len());
+    let (mut old_current, mut new_current) = (Vec::new(), Vec::new());
+    let mut old = Allocation { age: 0, streams: Vec::new(), integrated: Pence::ZERO };
+    let mut new = old.clone();
+    for (j, child) in answers.iter().enumerate() {
+        let i = first + j;
+        current.for_child_into(i, &from_columns, &mut old_current);
+        current.for_child_into(i, &to_columns, &mut new_current);
+        evaluate_into(from, &child.child_id, child.date_of_birth, &child.choices, on, &old_current, &mut old)?;
+        let choices = map.map(child, &mut mapped);
+        evaluate_into(to, &child.child_id, child.date_of_birth, choices, on, &new_current, &mut new)?;
+        for (((_, summary), after), before) in part.streams.iter_mut().zip(&new.streams).zip(&old_index) {
             let before = before.map(|fi| &old.streams[fi]);
             let (old_ind, old_prot, was_eligible) =
                 before.map_or((Pence::ZERO, Pence::ZERO, false), |b| (b.indicative, b.protected, b.eligible));
@@ -163,43 +275,30 @@ pub fn simulate(
             }
         }
         let sum_indicative = |a: &Allocation| Pence::new(a.streams.iter().map(|s| s.indicative.pence()).sum());
-        total.add(sum_indicative(&old), old.integrated, sum_indicative(&new), new.integrated);
-        let was = old.streams.iter().any(|s| s.eligible);
-        let is = new.streams.iter().any(|s| s.eligible);
-        match (was, is) {
-            (false, true) => total.become_eligible += 1,
-            (true, false) => total.stop_being_eligible += 1,
+        part.total.add(sum_indicative(&old), old.integrated, sum_indicative(&new), new.integrated);
+        match (old.streams.iter().any(|s| s.eligible), new.streams.iter().any(|s| s.eligible)) {
+            (false, true) => part.total.become_eligible += 1,
+            (true, false) => part.total.stop_being_eligible += 1,
             _ => {}
         }
         let change = new.integrated.pence() - old.integrated.pence();
-        if let Some(bin) = histogram
+        if let Some(bin) = part
+            .histogram
             .iter_mut()
             .find(|b| b.from_pence.is_none_or(|f| change >= f) && b.to_pence.is_none_or(|t| change < t))
         {
             bin.children += 1;
         }
-        if change != 0 && (largest.len() < LARGEST || change.abs() > largest.last().map_or(0, |c| c.change_pence.abs()))
-        {
-            largest.push(ChildChange {
+        let smallest_kept = part.largest.last().map_or(0, |c| c.change_pence.abs());
+        if change != 0 && (part.largest.len() < LARGEST || change.abs() > smallest_kept) {
+            part.largest.push(ChildChange {
                 child_id: child.child_id.clone(),
                 old_pence: old.integrated.pence(),
                 new_pence: new.integrated.pence(),
                 change_pence: change,
             });
-            largest.sort_by(|a, b| {
-                b.change_pence.abs().cmp(&a.change_pence.abs()).then_with(|| a.child_id.cmp(&b.child_id))
-            });
-            largest.truncate(LARGEST);
+            sort_largest(&mut part.largest);
         }
     }
-    Ok(Simulation {
-        from: format!("{} {}", from.id, from.version),
-        to: format!("{} {}", to.id, to.version),
-        on: on.to_string(),
-        children: answers.len() as u64,
-        streams,
-        total,
-        histogram,
-        largest,
-    })
+    Ok(())
 }
