@@ -6,21 +6,32 @@
     duckdb_ras.py --policy P1 --simulate --to P2 --answers A [--current C] --on DATE [--format table|json]
 
 Evaluate writes the results CSV, one row per child and stream, in input order
-then stream order:
+then stream order, byte for byte as `allot ras evaluate` writes it:
 
     child_id,stream_id,eligible,points,band,base_amount,age_factor,
     indicative_amount,current_amount,protected_amount
 
-Simulate evaluates every child under both policies and prints, per stream,
-the children eligible and the sums of the indicative and protected amounts
-under each.
+Simulate evaluates every child under both policies and reports, per stream of
+the new policy and for the integrated budget, the old and new indicative and
+protected sums, how many children gain, lose or stay the same, become or stop
+being eligible, a histogram of the change in each child's integrated budget
+and the largest changes: with --format json, in the JSON `allot ras simulate
+--format json` prints (crates/domain/src/ras/simulate.rs).
 
-Python only reads the policy (tomllib) into small tables and checks the
-answers file's header; everything else, from the policy's decimal strings to
-the results file, is SQL. Money is integer pence (BIGINT, HUGEINT for the
-products), age factors are integer ten-thousandths and percentages integer
-basis points: no floating point anywhere. The only rounding is the published
-one, half-up to whole pounds, done with integer division.
+Python reads the policy (tomllib) into small tables, checks the files'
+header rows and, for simulate, replays allot's running "largest changes" list
+over the few children SQL picks out (its ties depend on input order);
+everything else, from the policy's decimal strings to the results file, is
+SQL. Money is integer pence (BIGINT, HUGEINT for products), age factors are
+integer ten-thousandths and percentages integer basis points: no floating
+point anywhere. The only rounding is the published one, half-up to whole
+pounds, by integer division.
+
+Files are read as crates/cli/src/ras_files.rs reads them: answer columns
+matched to questions by id (an optional question's column may be left out),
+cells trimmed, a blank cell unanswered; current amounts from £0 to
+£10,000,000, like 1234.50, £1,234.50 or 1234.5. Anything allot refuses is
+refused here, all or nothing (the messages differ).
 """
 import argparse
 import csv
@@ -32,7 +43,20 @@ import tomllib
 
 import duckdb
 
-MAX_AGE = 25  # the policy's age factors must cover 0 to 25 (policy.rs MAX_AGE)
+MAX_AGE = 25                 # policy.rs MAX_AGE
+# What Rust trims, as SQL strings: trim_ascii (answer cells) and, of str::trim
+# (other fields), the ASCII part (Unicode spaces such as U+00A0 are not
+# trimmed here, unlike allot).
+WS = "' \t\n\r\x0c'"
+WS_STR = "' \t\n\r\x0b\x0c'"
+LARGEST = 10                 # simulate.rs LARGEST
+BINS = [("down by £5,000 or more", None, -500_000 + 1),   # simulate.rs BINS
+        ("down by £1,000 to £4,999", -500_000 + 1, -100_000 + 1),
+        ("down by less than £1,000", -100_000 + 1, 0),
+        ("no change", 0, 1),
+        ("up by less than £1,000", 1, 100_000),
+        ("up by £1,000 to £4,999", 100_000, 500_000),
+        ("up by £5,000 or more", 500_000, None)]
 
 
 class InputError(Exception):
@@ -43,146 +67,168 @@ def sql_str(s):
     return "'" + str(s).replace("'", "''") + "'"
 
 
-def ident(s):
-    return '"' + str(s).replace('"', '""') + '"'
+# --- the policy -------------------------------------------------------------
+
+SCHEMA = """
+CREATE TABLE raw_streams (pol INTEGER, s_ord INTEGER, stream_id VARCHAR, eligibility_min_points BIGINT,
+                          contingency_percent VARCHAR, max_reduction_percent VARCHAR);
+CREATE TABLE raw_bands (pol INTEGER, s_ord INTEGER, b_ord INTEGER, name VARCHAR, min_points BIGINT,
+                        max_points BIGINT, amount VARCHAR);
+CREATE TABLE raw_age_factors (pol INTEGER, s_ord INTEGER, min_age INTEGER, max_age INTEGER, factor VARCHAR);
+CREATE TABLE questions (pol INTEGER, q_ord INTEGER, question_id VARCHAR, optional BOOLEAN);
+CREATE TABLE option_points (pol INTEGER, question_id VARCHAR, option_id VARCHAR, s_ord INTEGER, points BIGINT);
+CREATE TABLE bins (bin INTEGER, label VARCHAR, from_pence BIGINT, to_pence BIGINT);
+"""
 
 
 def load_policy(con, pol, path):
-    """Loads a policy into the tables streams, bands, age_factors, questions
-    and option_points, tagged with `pol` (0 = the policy, 1 = --to). Values
-    go in as the file's own strings; SQL turns them into integers."""
+    """Loads a policy into the raw_* tables, questions and option_points,
+    tagged with `pol` (0 = --policy, 1 = --to), as the file's own strings:
+    SQL turns them into integers. Assumes a policy allot accepts (it checks
+    only the forms of numbers, so that no cast can round)."""
     with open(path, "rb") as f:
         raw = tomllib.load(f)
     streams, bands, factors, questions, points = [], [], [], [], []
     stream_ord = {}
     for s_ord, s in enumerate(raw["stream"]):
         stream_ord[s["id"]] = s_ord
-        streams.append((pol, s_ord, s["id"], int(s["eligibility_min_points"]),
+        streams.append((pol, s_ord, s["id"], s["eligibility_min_points"],
                         s["contingency_percent"], s["max_reduction_percent"]))
         for b_ord, b in enumerate(s["band"]):
-            bands.append((pol, s_ord, b_ord, b["name"], int(b["min_points"]),
-                          int(b["max_points"]) if "max_points" in b else None, b["amount"]))
+            bands.append((pol, s_ord, b_ord, b["name"], b["min_points"], b.get("max_points"), b["amount"]))
         for a in s.get("age_factor", []):
-            factors.append((pol, s_ord, int(a["min_age"]), int(a["max_age"]), a["factor"]))
+            factors.append((pol, s_ord, a["min_age"], a["max_age"], a["factor"]))
     for q_ord, q in enumerate(raw["question"]):
         questions.append((pol, q_ord, q["id"], bool(q.get("optional", False))))
         for o in q["option"]:
             pts = o.get("points", {})
+            unknown = set(pts) - set(stream_ord)
+            if unknown:
+                raise InputError(f"{path}: option {o['id']!r} gives points to {unknown.pop()!r}, not a stream")
             for sid, s_ord in stream_ord.items():
-                points.append((pol, q["id"], o["id"], s_ord, int(pts.get(sid, 0))))
-            for sid in pts:
-                if sid not in stream_ord:
-                    raise InputError(f"{path}: option {o['id']!r} gives points to {sid!r}, not a stream")
-    con.executemany("INSERT INTO raw_streams VALUES (?, ?, ?, ?, ?, ?)", streams)
-    con.executemany("INSERT INTO raw_bands VALUES (?, ?, ?, ?, ?, ?, ?)", bands)
-    if factors:
-        con.executemany("INSERT INTO raw_age_factors VALUES (?, ?, ?, ?, ?)", factors)
-    con.executemany("INSERT INTO questions VALUES (?, ?, ?, ?)", questions)
-    con.executemany("INSERT INTO option_points VALUES (?, ?, ?, ?, ?)", points)
-    return [q["id"] for q in raw["question"]], len(streams)
+                points.append((pol, q["id"], o["id"], s_ord, pts.get(sid, 0)))
+    for table, rows in (("raw_streams", streams), ("raw_bands", bands), ("raw_age_factors", factors),
+                        ("questions", questions), ("option_points", points)):
+        if rows:
+            con.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(rows[0]))})", rows)
+    return {"name": f"{raw['policy']['id']} {raw['policy']['version']}",
+            "questions": [(q["id"], bool(q.get("optional", False))) for q in raw["question"]],
+            "streams": list(stream_ord)}
 
 
-SCHEMA = """
-CREATE TABLE raw_streams (pol INTEGER, s_ord INTEGER, stream_id VARCHAR, eligibility_min_points INTEGER,
-                          contingency_percent VARCHAR, max_reduction_percent VARCHAR);
-CREATE TABLE raw_bands (pol INTEGER, s_ord INTEGER, b_ord INTEGER, name VARCHAR, min_points INTEGER,
-                        max_points INTEGER, amount VARCHAR);
-CREATE TABLE raw_age_factors (pol INTEGER, s_ord INTEGER, min_age INTEGER, max_age INTEGER, factor VARCHAR);
-CREATE TABLE questions (pol INTEGER, q_ord INTEGER, question_id VARCHAR, optional BOOLEAN);
-CREATE TABLE option_points (pol INTEGER, question_id VARCHAR, option_id VARCHAR, s_ord INTEGER, points INTEGER);
-"""
+POLICY_CHECKS = [
+    ("a percentage is a plain decimal with at most 2 places, from 0 to 100",
+     """SELECT stream_id FROM raw_streams
+        WHERE NOT regexp_full_match(trim(contingency_percent), '[0-9]{1,9}(\\.[0-9]{1,2})?')
+           OR NOT regexp_full_match(trim(max_reduction_percent), '[0-9]{1,9}(\\.[0-9]{1,2})?')
+           OR CAST(trim(contingency_percent) AS DECIMAL(18,2)) > 100
+           OR CAST(trim(max_reduction_percent) AS DECIMAL(18,2)) > 100"""),
+    ("a band amount is plain pounds with at most 2 decimal places, at most £10,000,000",
+     """SELECT name FROM raw_bands WHERE NOT regexp_full_match(trim(amount), '[0-9]{1,8}(\\.[0-9]{1,2})?')
+                                    OR CAST(trim(amount) AS DECIMAL(18,2)) > 10000000"""),
+    ("an age factor is a plain decimal with at most 4 places, above 0 and at most 10",
+     """SELECT factor FROM raw_age_factors WHERE NOT regexp_full_match(trim(factor), '[0-9]{1,2}(\\.[0-9]{1,4})?')
+                                            OR CAST(trim(factor) AS DECIMAL(18,4)) NOT BETWEEN 0.0001 AND 10"""),
+    ("points are from 0 to 10,000", "SELECT option_id FROM option_points WHERE points NOT BETWEEN 0 AND 10000"),
+]
 
-# The policy's decimal strings as scaled integers: an amount in pence (at most
-# 2 places), a percentage in basis points (2), a factor in ten-thousandths (4).
-# The patterns refuse what allot refuses (signs, exponents, extra places), so
-# that the DECIMAL casts never round.
-POLICY_SQL = """
+# The policy's decimal strings as scaled integers: an amount in pence, a
+# percentage in basis points, a factor in ten-thousandths (exact: the checks
+# above allow no more places than the DECIMAL scale).
+POLICY_SQL = f"""
 CREATE TABLE streams AS
 SELECT pol, s_ord, stream_id, eligibility_min_points,
-       CAST(CAST(contingency_percent AS DECIMAL(9,2)) * 100 AS INTEGER) AS contingency_bp,
-       least(CAST(CAST(max_reduction_percent AS DECIMAL(9,2)) * 100 AS INTEGER), 10000) AS max_reduction_bp,
+       CAST(CAST(trim(contingency_percent) AS DECIMAL(9,2)) * 100 AS BIGINT) AS contingency_bp,
+       CAST(CAST(trim(max_reduction_percent) AS DECIMAL(9,2)) * 100 AS BIGINT) AS max_reduction_bp,
        EXISTS (SELECT 1 FROM raw_age_factors a WHERE a.pol = s.pol AND a.s_ord = s.s_ord) AS has_age_factors
 FROM raw_streams s;
 
 CREATE TABLE bands AS
 SELECT pol, s_ord, b_ord, name, min_points, max_points,
-       CAST(CAST(amount AS DECIMAL(18,2)) * 100 AS BIGINT) AS amount_pence
+       CAST(CAST(trim(amount) AS DECIMAL(18,2)) * 100 AS BIGINT) AS amount_pence
 FROM raw_bands;
 
--- The band for every points total a child can score, so that the per-child
--- lookup is an equality join: first band containing the points, only from
--- the eligibility threshold; the last band is open-ended.
+-- The band (its index, name and amount) for every points total a child can
+-- score, so that each child's lookup is one equality join: the first band
+-- containing the points, from the eligibility threshold up; the last band is
+-- open-ended.
 CREATE TABLE band_for_points AS
 WITH most AS (
     SELECT pol, s_ord, sum(max_points)::BIGINT AS most
     FROM (SELECT pol, question_id, s_ord, max(points) AS max_points FROM option_points GROUP BY ALL)
     GROUP BY ALL
 )
-SELECT s.pol, s.s_ord, p.points, arg_min(b.b_ord, b.b_ord) AS b_ord
+SELECT s.pol, s.s_ord, p.points, min(b.b_ord) AS b_ord, arg_min(b.name, b.b_ord) AS name,
+       arg_min(b.amount_pence, b.b_ord) AS amount_pence
 FROM streams s
 JOIN most m ON m.pol = s.pol AND m.s_ord = s.s_ord
-CROSS JOIN LATERAL (SELECT range::INTEGER AS points FROM range(0, m.most + 1)) p
+CROSS JOIN LATERAL (SELECT range AS points FROM range(0, m.most + 1)) p
 JOIN bands b ON b.pol = s.pol AND b.s_ord = s.s_ord
            AND p.points >= s.eligibility_min_points
            AND p.points >= b.min_points AND (b.max_points IS NULL OR p.points <= b.max_points)
 GROUP BY ALL;
 
--- The age factor for every age, in ten-thousandths, and as allot prints it
--- (no trailing zeros: 0.8, 1.15, 1). A stream without age factors has 1.
+-- The age factor for every age in ten-thousandths, and as allot prints it
+-- (no trailing zeros: 0.8, 1.15, 1). A stream without age factors has 1 at
+-- any age; with them, an age they do not cover has none (an error).
 CREATE TABLE factor_for_age AS
 WITH f AS (
-    SELECT pol, s_ord, min_age, max_age, CAST(CAST(factor AS DECIMAL(9,4)) * 10000 AS INTEGER) AS factor_tt
+    SELECT pol, s_ord, min_age, max_age, CAST(CAST(trim(factor) AS DECIMAL(9,4)) * 10000 AS BIGINT) AS factor_tt
     FROM raw_age_factors
     UNION ALL
-    SELECT pol, s_ord, 0, 1000, 10000 FROM streams WHERE NOT has_age_factors
+    SELECT pol, s_ord, 0, 200, 10000 FROM streams WHERE NOT has_age_factors
 )
-SELECT f.pol, f.s_ord, a.age, min(f.factor_tt) AS factor_tt,
-       rtrim(rtrim(printf('%d.%04d', min(f.factor_tt) // 10000, min(f.factor_tt) % 10000), '0'), '.') AS factor_text
-FROM f CROSS JOIN (SELECT range::INTEGER AS age FROM range(0, 1001)) a
-WHERE a.age BETWEEN f.min_age AND f.max_age
+SELECT f.pol, f.s_ord, a.age, arg_min(f.factor_tt, f.min_age) AS factor_tt,
+       rtrim(rtrim(printf('%d.%04d', arg_min(f.factor_tt, f.min_age) // 10000,
+                          arg_min(f.factor_tt, f.min_age) % 10000), '0'), '.') AS factor_text
+FROM f JOIN (SELECT range AS age FROM range(0, 201)) a ON a.age BETWEEN f.min_age AND f.max_age
 GROUP BY ALL;
 """
 
-POLICY_CHECKS = [
-    ("a percentage must be a plain decimal with at most 2 places, from 0 to 100",
-     """SELECT stream_id FROM raw_streams
-        WHERE NOT regexp_full_match(trim(contingency_percent), '[0-9]{1,9}(\\.[0-9]{1,2})?')
-           OR NOT regexp_full_match(trim(max_reduction_percent), '[0-9]{1,9}(\\.[0-9]{1,2})?')
-           OR CAST(trim(contingency_percent) AS DECIMAL(18,2)) > 100
-           OR CAST(trim(max_reduction_percent) AS DECIMAL(18,2)) > 100"""),
-    ("a band amount must be plain pounds with at most 2 decimal places",
-     "SELECT name FROM raw_bands WHERE NOT regexp_full_match(trim(amount), '[0-9]{1,13}(\\.[0-9]{1,2})?')"),
-    ("an age factor must be a plain decimal with at most 4 places",
-     "SELECT factor FROM raw_age_factors WHERE NOT regexp_full_match(trim(factor), '[0-9]{1,4}(\\.[0-9]{1,4})?')"),
-    ("points cannot be negative", "SELECT option_id FROM option_points WHERE points < 0"),
-]
+
+# --- the files ----------------------------------------------------------------
+
+def header_of(path):
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        return [h.strip(" \t\n\r\x0b\x0c") for h in next(csv.reader(f), [])]
 
 
-def read_inputs(con, policy_questions, answers, current, on):
-    """Reads the answers (table answers) and current amounts (table
-    current_amounts), and makes the table child: each child's row number in
-    the answers file (rid) and age in whole years on `on`."""
-    with open(answers, newline="", encoding="utf-8") as f:
-        header = next(csv.reader(f), [])
-    expected = ["child_id", "date_of_birth"] + policy_questions
-    if header != expected:
-        raise InputError(f"{answers}: the header must be {','.join(expected)}")
-    columns = "{" + ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in expected) + "}"
-    # Read as text, in file order (preserve_insertion_order is on), so that
-    # the table's rowid is the child's position in the file. A blank cell is
-    # NULL.
-    con.execute(f"""
-        CREATE TABLE answers AS
-        SELECT * FROM read_csv({sql_str(answers)}, header = true, delim = ',', quote = '"', escape = '"',
-                               columns = {columns}, auto_detect = false, strict_mode = true)""")
-    bad = con.execute("""SELECT child_id, date_of_birth FROM answers
-                         WHERE NOT regexp_full_match(coalesce(trim(date_of_birth), ''), '[0-9]{4}-[0-9]{2}-[0-9]{2}')
-                            OR TRY_CAST(trim(date_of_birth) AS DATE) IS NULL
-                         ORDER BY rowid LIMIT 1""").fetchone()
+def read_csv_sql(path, n_columns):
+    """The file's records as text columns c0, c1, … in file order. Wrong
+    field counts are errors (strict_mode); an empty cell is NULL."""
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n_columns)) + "}"
+    return (f"read_csv({sql_str(path)}, header = true, delim = ',', quote = '\"', escape = '\"', "
+            f"columns = {columns}, auto_detect = false, strict_mode = true, encoding = 'utf-8')")
+
+
+def read_answers(con, policy, path, on):
+    """Reads the answers into the table answers (in file order, so its rowid
+    is the child's row number, rid) and makes the table child: rid, the
+    trimmed child_id and the age in whole years on `on`. Returns the
+    question id of each answer column (c2, c3, …)."""
+    header = header_of(path)
+    if header[:2] != ["child_id", "date_of_birth"]:
+        raise InputError(f"{path}:1: the first two columns must be child_id and date_of_birth")
+    known = {q for q, _ in policy["questions"]}
+    for i, h in enumerate(header[2:]):
+        if h not in known:
+            raise InputError(f"{path}:1: {h}: not a question of policy {policy['name']}")
+        if h in header[2:2 + i]:
+            raise InputError(f"{path}:1: {h}: this column appears twice")
+    for q, optional in policy["questions"]:
+        if not optional and q not in header[2:]:
+            raise InputError(f"{path}:1: {q}: this question must be answered, so its column is required")
+    # preserve_insertion_order keeps the file's order, so rowid = row number.
+    con.execute(f"CREATE TABLE answers AS SELECT * FROM {read_csv_sql(path, len(header))}")
+    bad = con.execute(f"""
+        SELECT c0, c1 FROM answers
+        WHERE NOT regexp_full_match(coalesce(trim(c1, {WS_STR}), ''), '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}')
+           OR TRY_CAST(trim(c1, {WS_STR}) AS DATE) IS NULL
+        ORDER BY rowid LIMIT 1""").fetchone()
     if bad:
-        raise InputError(f"child {bad[0]}: date_of_birth {bad[1]!r} is not a date like 2014-09-23")
+        raise InputError(f"{path}: child {bad[0]}: date_of_birth {bad[1]!r} is not a date like 2014-09-23")
     leap = on.year % 4 == 0 and (on.year % 100 != 0 or on.year % 400 == 0)
-    # Whole years on `on`: one less than the difference of the years when the
+    # Whole years on `on`: the difference of the years, less one while the
     # birthday is still to come that year. A 29 February birthday is on
     # 1 March in a year that is not a leap year. Negative: not yet born.
     con.execute(f"""
@@ -193,92 +239,127 @@ def read_inputs(con, policy_questions, answers, current, on):
                            < CASE WHEN month(dob) = 2 AND day(dob) = 29 AND NOT {str(leap).lower()} THEN 301
                                   ELSE month(dob) * 100 + day(dob) END
                       THEN 1 ELSE 0 END AS age
-        FROM (SELECT rowid AS rid, child_id, CAST(trim(date_of_birth) AS DATE) AS dob FROM answers)""")
-    if current:
-        with open(current, newline="", encoding="utf-8") as f:
-            if next(csv.reader(f), []) != ["child_id", "stream_id", "annual_amount"]:
-                raise InputError(f"{current}: the header must be child_id,stream_id,annual_amount")
-        con.execute(f"""
-            CREATE TABLE raw_current AS
-            SELECT * FROM read_csv({sql_str(current)}, header = true, delim = ',', quote = '"', escape = '"',
-                                   columns = {{'child_id': 'VARCHAR', 'stream_id': 'VARCHAR', 'annual_amount': 'VARCHAR'}},
-                                   auto_detect = false, strict_mode = true)""")
-        bad = con.execute("""SELECT child_id, stream_id, annual_amount FROM raw_current
-                             WHERE annual_amount IS NULL
-                                OR NOT regexp_full_match(trim(annual_amount), '-?[0-9]{1,13}(\\.[0-9]{1,2})?')
-                             LIMIT 1""").fetchone()
-        if bad:
-            raise InputError(f"{current}: {bad[0]} {bad[1]}: {bad[2]!r} is not an amount like 1234.50")
-        # Pounds to pence exactly (the pattern allows at most 2 decimals).
-        con.execute("""CREATE TABLE current_amounts AS
-                       SELECT child_id, stream_id,
-                              CAST(CAST(trim(annual_amount) AS DECIMAL(18,2)) * 100 AS BIGINT) AS current_pence
-                       FROM raw_current""")
-    else:
-        con.execute("CREATE TABLE current_amounts (child_id VARCHAR, stream_id VARCHAR, current_pence BIGINT)")
-    # By the child's row number, for the results' join.
-    con.execute("""CREATE TABLE current_by_rid AS
-                   SELECT c.rid, a.stream_id, a.current_pence
-                   FROM current_amounts a JOIN child c ON c.child_id = a.child_id""")
+        FROM (SELECT rowid AS rid, trim(coalesce(c0, ''), {WS_STR}) AS child_id, CAST(trim(c1, {WS_STR}) AS DATE) AS dob
+              FROM answers)""")
+    bad = con.execute("""SELECT child_id FROM child WHERE child_id = '' OR strlen(child_id) > 64
+                         ORDER BY rid LIMIT 1""").fetchone()
+    if bad:
+        raise InputError(f"{path}: child_id: {bad[0]!r}: enter the child's id (at most 64 characters)")
+    bad = con.execute("SELECT child_id FROM child GROUP BY child_id HAVING count(*) > 1 LIMIT 1").fetchone()
+    if bad:
+        raise InputError(f"{path}: child_id: {bad[0]} appears more than once")
+    return header[2:]
 
 
-def points_sql(questions, n_streams, pols):
-    """The table points: per policy and child, the points per stream (a list
-    in stream order) and the first problem with the answers in question
-    order (a required question left blank, or an answer that is not one of
-    the question's options). Each question's answer is looked up in the
-    options table with its own join (an option has a list of points, one per
-    stream); only the shape of the SQL comes from the policy, never a value."""
+def read_current(con, path, streams):
+    """The table current_amounts: rid, stream_id, pence. `streams` are the
+    stream ids the file may name."""
+    if not path:
+        con.execute("CREATE TABLE current_amounts (rid BIGINT, stream_id VARCHAR, current_pence BIGINT)")
+        return
+    if header_of(path) != ["child_id", "stream_id", "annual_amount"]:
+        raise InputError(f"{path}:1: the columns must be child_id, stream_id, annual_amount")
+    con.execute(f"""CREATE TABLE raw_current AS
+                    SELECT trim(coalesce(c0, ''), {WS_STR}) AS child_id, trim(coalesce(c1, ''), {WS_STR}) AS stream_id,
+                           trim(coalesce(c2, ''), {WS_STR}) AS amount
+                    FROM {read_csv_sql(path, 3)}""")
+    # Pence::parse: an optional '-', an optional '£', whole pounds (with or
+    # without correct thousands separators), then 1 or 2 decimals if a '.'.
+    bad = con.execute("""
+        SELECT child_id, stream_id, amount FROM raw_current
+        WHERE NOT regexp_full_match(amount, '-?£?([0-9]+|[0-9]{1,3}(,[0-9]{3})+)(\\.[0-9]{1,2})?')
+           OR TRY_CAST(replace(replace(replace(amount, '-', ''), '£', ''), ',', '') AS DECIMAL(38,2)) > 10000000
+           OR (starts_with(amount, '-')
+               AND CAST(replace(replace(replace(amount, '-', ''), '£', ''), ',', '') AS DECIMAL(38,2)) <> 0)
+        LIMIT 1""").fetchone()
+    if bad:
+        raise InputError(f"{path}: {bad[0]} {bad[1]}: annual_amount {bad[2]!r} is not an amount "
+                         "from £0 to £10,000,000 like 1234.50")
+    con.execute("""CREATE TABLE current_amounts AS
+                   SELECT c.rid, r.child_id, r.stream_id,
+                          CAST(CAST(replace(replace(replace(r.amount, '-', ''), '£', ''), ',', '') AS DECIMAL(18,2))
+                               * 100 AS BIGINT) AS current_pence
+                   FROM raw_current r LEFT JOIN child c ON c.child_id = r.child_id""")
+    checks = [
+        ("SELECT child_id FROM current_amounts WHERE rid IS NULL LIMIT 1",
+         lambda r: f"child_id: {r[0]} is not in the answers file"),
+        (f"""SELECT stream_id FROM current_amounts
+             WHERE stream_id NOT IN ({', '.join(sql_str(s) for s in streams)}) LIMIT 1""",
+         lambda r: f"stream_id: {r[0]!r} is not a stream of the policy"),
+        ("SELECT child_id, stream_id FROM current_amounts GROUP BY ALL HAVING count(*) > 1 LIMIT 1",
+         lambda r: f"{r[0]} already has a current amount for {r[1]}"),
+    ]
+    for sql, message in checks:
+        row = con.execute(sql).fetchone()
+        if row:
+            raise InputError(f"{path}: {message(row)}")
+
+
+# --- the calculation ----------------------------------------------------------
+
+def points_sql(columns, n_streams, pols, trim):
+    """The table points: for each policy and child, the points per stream (a
+    list in stream order) and the first problem with the answers, if any.
+    Each answer column is looked up in the table options with a join of its
+    own (an option holds a list of points, one per stream); only the SQL's
+    shape comes from the policy, never a value. An answer is matched to a
+    policy's question and option by id, so for --to an answer that policy
+    lacks is unanswered, as allot's simulate maps it.
+
+    allot trims each cell. Trimming 18 columns of 640,000 rows costs DuckDB
+    seconds, so the first pass compares cells as they are; an option id
+    never has spaces, so a cell that needs trimming shows up as a problem,
+    and only then is the table remade with trimmed cells (trim=True)."""
     joins, problems = [], []
     sums = [[] for _ in range(n_streams)]
-    for i, q in enumerate(questions):
-        o, a = f"o{i}", f"a.{ident(q)}"
+    for j, q in enumerate(columns):
+        o, cell = f"o{j}", (f"nullif(trim(a.c{j + 2}, {WS}), '')" if trim else f"a.c{j + 2}")
         joins.append(f"LEFT JOIN options {o} ON {o}.pol = p.pol AND {o}.question_id = {sql_str(q)}"
-                     f" AND {o}.option_id = {a}")
+                     f" AND {o}.option_id = {cell}")
         for s in range(n_streams):
             sums[s].append(f"coalesce({o}.points[{s + 1}], 0)")
-        problems.append(f"CASE WHEN {a} IS NULL AND NOT (SELECT optional FROM questions q WHERE q.pol = p.pol"
-                        f" AND q.question_id = {sql_str(q)}) THEN 'missing:' || {sql_str(q)}"
-                        f" WHEN {a} IS NOT NULL AND {o}.option_id IS NULL THEN 'unknown:' || {sql_str(q)} END")
+        required = (f"coalesce((SELECT NOT optional FROM questions q WHERE q.pol = p.pol"
+                    f" AND q.question_id = {sql_str(q)}), false)")
+        problems.append(f"CASE WHEN p.pol = 0 AND {cell} IS NOT NULL AND {o}.option_id IS NULL"
+                        f" THEN 'is not an option of question ' || {sql_str(q)}"
+                        f" WHEN {o}.option_id IS NULL AND {required}"
+                        f" THEN 'has no answer to question ' || {sql_str(q)} END")
     nl = "\n        "
+    points = ("[" + ("," + nl + "         ").join(" + ".join(t) for t in sums) + "]") if columns else \
+        "[" + ", ".join("0" for _ in range(n_streams)) + "]"
+    problem = f"coalesce({(',' + nl + '                 ').join(problems)})" if problems else "NULL::VARCHAR"
     return f"""
-        CREATE TABLE options AS
+        CREATE OR REPLACE TABLE options AS
         SELECT pol, question_id, option_id, list(points ORDER BY s_ord) AS points
         FROM option_points GROUP BY ALL;
-        CREATE TABLE points AS
+        CREATE OR REPLACE TABLE points AS
         SELECT p.pol, a.rowid AS rid,
-               [{("," + nl + "                ").join(" + ".join(t) for t in sums)}] AS points,
-               coalesce({("," + nl + "                        ").join(problems)}) AS problem
+        {points} AS points,
+        {problem} AS problem
         FROM answers a
         CROSS JOIN (SELECT DISTINCT pol FROM streams WHERE pol IN ({pols})) p
         {nl.join(joins)}"""
 
 
-def check_inputs(con, on, pols, answers, current):
-    """The errors allot reports, found with small queries."""
+def check_children(con, on, pols, policies, columns):
+    """The evaluation errors allot stops at: an answer that is not an option
+    or a required question left blank, a child not yet born, an age the age
+    factors do not cover."""
+    for pol in pols:
+        for q, optional in policies[pol]["questions"]:
+            if not optional and q not in columns and con.execute("SELECT count(*) FROM child").fetchone()[0]:
+                raise InputError(f"question {q!r} of policy {policies[pol]['name']} must be answered,"
+                                 " and the answers file has no such column")
     checks = [
-        ("SELECT child_id FROM child WHERE child_id IS NULL OR child_id = '' LIMIT 1",
-         lambda r: f"{answers}: a row has no child_id"),
-        ("SELECT child_id FROM child GROUP BY child_id HAVING count(*) > 1 LIMIT 1",
-         lambda r: f"{answers}: child {r[0]!r} appears twice"),
         ("""SELECT c.child_id, p.problem FROM points p JOIN child c USING (rid)
             WHERE p.problem IS NOT NULL ORDER BY p.rid, p.pol LIMIT 1""",
-         lambda r: (f"child {r[0]}: question {r[1].split(':', 1)[1]!r} must be answered"
-                    if r[1].startswith("missing:") else
-                    f"child {r[0]}: the answer to question {r[1].split(':', 1)[1]!r} is not one of its options")),
+         lambda r: f"child {r[0]} {r[1]}"),
         ("SELECT child_id FROM child WHERE age < 0 ORDER BY rid LIMIT 1",
          lambda r: f"child {r[0]}: the date of birth is after the calculation date {on}"),
-        (f"""SELECT c.child_id, c.age FROM child c CROSS JOIN streams s
+        (f"""SELECT c.child_id, c.age FROM child c CROSS JOIN (SELECT * FROM streams WHERE pol IN ({pols_sql(pols)})) s
              ANTI JOIN factor_for_age f ON f.pol = s.pol AND f.s_ord = s.s_ord AND f.age = c.age
-             WHERE s.pol IN ({pols}) ORDER BY c.rid LIMIT 1""",
+             ORDER BY c.rid LIMIT 1""",
          lambda r: f"child {r[0]}: is {r[1]} on {on}, and the policy covers ages 0 to {MAX_AGE}"),
-        ("SELECT child_id, stream_id FROM current_amounts GROUP BY ALL HAVING count(*) > 1 LIMIT 1",
-         lambda r: f"{current}: a second amount for {r[0]} {r[1]}"),
-        ("""SELECT stream_id FROM current_amounts ANTI JOIN (SELECT stream_id FROM streams WHERE pol = 0) USING (stream_id)
-            LIMIT 1""",
-         lambda r: f"{current}: {r[0]!r} is not a stream of the policy"),
-        ("SELECT child_id FROM current_amounts ANTI JOIN child USING (child_id) LIMIT 1",
-         lambda r: f"{current}: child {r[0]!r} is not in the answers file"),
     ]
     for sql, message in checks:
         row = con.execute(sql).fetchone()
@@ -286,8 +367,12 @@ def check_inputs(con, on, pols, answers, current):
             raise InputError(message(row))
 
 
-# Per child and stream, under each policy `pol`: points, band, base, factor,
-# indicative and protected amounts, all in integer pence.
+def pols_sql(pols):
+    return ", ".join(str(p) for p in pols)
+
+
+# Per policy, child and stream: points, band, base, factor, indicative and
+# protected amounts, all in integer pence.
 #   indicative = base × factor/10^4 × (10^4 + contingency)/10^4, half-up to
 #                whole pounds: (n + 50·10^8) // (100·10^8) × 100
 #   floor      = current × (10^4 − max_reduction)/10^4, half-up to whole
@@ -297,15 +382,14 @@ RESULTS_SQL = """
 CREATE VIEW results AS
 WITH per_stream AS (
     SELECT s.pol, c.rid, c.child_id, s.s_ord, s.stream_id, p.points[s.s_ord + 1] AS points,
-           b.b_ord, b.name AS band, b.amount_pence AS base,
+           bp.b_ord, bp.name AS band, bp.amount_pence AS base,
            f.factor_tt, f.factor_text, s.contingency_bp, s.max_reduction_bp, cu.current_pence
     FROM points p
     JOIN child c ON c.rid = p.rid
     JOIN streams s ON s.pol = p.pol
     LEFT JOIN band_for_points bp ON bp.pol = s.pol AND bp.s_ord = s.s_ord AND bp.points = p.points[s.s_ord + 1]
-    LEFT JOIN bands b ON b.pol = s.pol AND b.s_ord = s.s_ord AND b.b_ord = bp.b_ord
     JOIN factor_for_age f ON f.pol = s.pol AND f.s_ord = s.s_ord AND f.age = c.age
-    LEFT JOIN current_by_rid cu ON cu.rid = c.rid AND cu.stream_id = s.stream_id
+    LEFT JOIN current_amounts cu ON cu.rid = c.rid AND cu.stream_id = s.stream_id
 ),
 indicative AS (
     SELECT *,
@@ -316,14 +400,17 @@ indicative AS (
 SELECT *,
        CASE WHEN current_pence > indicative_pence
             THEN greatest(indicative_pence,
-                          least(CAST((CAST(current_pence AS HUGEINT) * (10000 - max_reduction_bp) + 500000)
-                                     // 1000000 * 100 AS BIGINT), current_pence))
+                          least(CAST((CAST(current_pence AS HUGEINT) * (10000 - least(max_reduction_bp, 10000))
+                                      + 500000) // 1000000 * 100 AS BIGINT),
+                                current_pence))
             ELSE indicative_pence END AS protected_pence
 FROM indicative
 """
 
 # Amounts as pounds with two decimals: integer pence × 0.01 is an exact
-# DECIMAL(22,2), which DuckDB writes as 1575.00 (and -0.05). NULL is blank.
+# DECIMAL(22,2), which DuckDB writes as 1575.00. NULL is written blank, and a
+# field is quoted only when it holds a comma, a quote or a line break, as
+# allot's csv_field does.
 OUTPUT_SQL = """
 COPY (
     SELECT child_id, stream_id,
@@ -337,35 +424,130 @@ COPY (
            protected_pence * 0.01 AS protected_amount
     FROM results
     ORDER BY rid, s_ord
-) TO {out} (FORMAT csv, HEADER true, DELIMITER ',', QUOTE '"', NULLSTR '')
+) TO {out} (FORMAT csv, HEADER true, DELIMITER ',', QUOTE '"', ESCAPE '"', NULLSTR '')
 """
 
+# Simulate: one row per child and stream of the new policy (pol 1), beside
+# the old policy's (pol 0) stream of the same id; then per child.
 SIMULATE_SQL = """
-WITH per AS (
-    SELECT pol, s_ord, stream_id,
-           count(*) FILTER (WHERE b_ord IS NOT NULL) AS eligible,
-           sum(indicative_pence) AS indicative,
-           sum(protected_pence) AS protected,
-           count(*) FILTER (WHERE protected_pence > indicative_pence) AS protected_children
-    FROM results GROUP BY ALL
+CREATE TABLE sim AS
+SELECT pol, rid, s_ord, stream_id, b_ord IS NOT NULL AS eligible, indicative_pence, protected_pence
+FROM results;
+
+CREATE TABLE per_stream AS
+SELECT n.s_ord, n.stream_id,
+       sum(coalesce(o.indicative_pence, 0))::BIGINT AS old_indicative_pence,
+       sum(coalesce(o.protected_pence, 0))::BIGINT AS old_protected_pence,
+       sum(n.indicative_pence)::BIGINT AS new_indicative_pence,
+       sum(n.protected_pence)::BIGINT AS new_protected_pence,
+       count(*) FILTER (WHERE n.protected_pence > coalesce(o.protected_pence, 0)) AS gain,
+       count(*) FILTER (WHERE n.protected_pence < coalesce(o.protected_pence, 0)) AS lose,
+       count(*) FILTER (WHERE n.protected_pence = coalesce(o.protected_pence, 0)) AS same,
+       count(*) FILTER (WHERE n.eligible AND NOT coalesce(o.eligible, false)) AS become_eligible,
+       count(*) FILTER (WHERE coalesce(o.eligible, false) AND NOT n.eligible) AS stop_being_eligible
+FROM (SELECT * FROM sim WHERE pol = 1) n
+LEFT JOIN (SELECT * FROM sim WHERE pol = 0) o ON o.rid = n.rid AND o.stream_id = n.stream_id
+GROUP BY n.s_ord, n.stream_id;
+
+CREATE TABLE per_child AS
+WITH t AS (
+    SELECT rid, pol, sum(indicative_pence)::BIGINT AS indicative, sum(protected_pence)::BIGINT AS protected,
+           bool_or(eligible) AS eligible
+    FROM sim GROUP BY rid, pol
 )
-SELECT coalesce(o.stream_id, n.stream_id) AS stream_id,
-       coalesce(o.eligible, 0) AS eligible_old, coalesce(n.eligible, 0) AS eligible_new,
-       coalesce(o.indicative, 0) AS indicative_old, coalesce(n.indicative, 0) AS indicative_new,
-       coalesce(o.protected, 0) AS protected_old, coalesce(n.protected, 0) AS protected_new,
-       coalesce(o.protected_children, 0) AS protected_children_old,
-       coalesce(n.protected_children, 0) AS protected_children_new
-FROM (SELECT * FROM per WHERE pol = 0) o
-FULL OUTER JOIN (SELECT * FROM per WHERE pol = 1) n ON n.stream_id = o.stream_id
-ORDER BY coalesce(o.s_ord, 1000 + n.s_ord)
+SELECT c.rid, c.child_id, o.indicative AS old_indicative, o.protected AS old_pence, o.eligible AS was_eligible,
+       n.indicative AS new_indicative, n.protected AS new_pence, n.eligible AS is_eligible,
+       n.protected - o.protected AS change_pence
+FROM child c
+JOIN t o ON o.rid = c.rid AND o.pol = 0
+JOIN t n ON n.rid = c.rid AND n.pol = 1;
 """
+
+SIMULATE_TOTAL_SQL = """
+SELECT sum(old_indicative)::BIGINT, sum(old_pence)::BIGINT, sum(new_indicative)::BIGINT, sum(new_pence)::BIGINT,
+       count(*) FILTER (WHERE new_pence > old_pence), count(*) FILTER (WHERE new_pence < old_pence),
+       count(*) FILTER (WHERE new_pence = old_pence),
+       count(*) FILTER (WHERE is_eligible AND NOT was_eligible),
+       count(*) FILTER (WHERE was_eligible AND NOT is_eligible),
+       count(*)
+FROM per_child
+"""
+
+SIMULATE_HISTOGRAM_SQL = """
+SELECT b.bin, count(c.rid)
+FROM bins b
+LEFT JOIN per_child c ON c.change_pence >= coalesce(b.from_pence, -9223372036854775808)
+                     AND c.change_pence < coalesce(b.to_pence, 9223372036854775807)
+GROUP BY b.bin ORDER BY b.bin
+"""
+
+# The children who can be among the largest changes: every non-zero change
+# at least as large (either way) as the tenth largest, in input order.
+SIMULATE_LARGEST_SQL = f"""
+WITH tenth AS (
+    SELECT abs(change_pence) AS size FROM per_child WHERE change_pence <> 0
+    ORDER BY size DESC LIMIT 1 OFFSET {LARGEST - 1}
+)
+SELECT child_id, old_pence, new_pence, change_pence FROM per_child
+WHERE change_pence <> 0 AND abs(change_pence) >= coalesce((SELECT size FROM tenth), 0)
+ORDER BY rid
+"""
+
+SUMMARY_KEYS = ["old_indicative_pence", "old_protected_pence", "new_indicative_pence", "new_protected_pence",
+                "gain", "lose", "same", "become_eligible", "stop_being_eligible"]
+
+
+def largest_changes(candidates):
+    """allot's running list (simulate.rs), replayed over the candidates in
+    input order: a change goes in if the list is not full or it is strictly
+    larger than the list's smallest; the list is kept sorted by size, then
+    child id, and cut to 10. Children outside the candidates could only ever
+    take a place a candidate does not need, so the result is the same as
+    over all children."""
+    largest = []
+    for child_id, old, new, change in candidates:
+        if len(largest) < LARGEST or abs(change) > abs(largest[-1]["change_pence"]):
+            largest.append({"child_id": child_id, "old_pence": old, "new_pence": new, "change_pence": change})
+            largest.sort(key=lambda c: (-abs(c["change_pence"]), c["child_id"].encode()))
+            del largest[LARGEST:]
+    return largest
+
+
+def simulate(con, policies, on):
+    con.execute(SIMULATE_SQL)
+    streams = [[r[1], dict(zip(SUMMARY_KEYS, (int(v) for v in r[2:])))]
+               for r in con.execute("SELECT * FROM per_stream ORDER BY s_ord").fetchall()]
+    t = con.execute(SIMULATE_TOTAL_SQL).fetchone()
+    counts = dict(con.execute(SIMULATE_HISTOGRAM_SQL).fetchall())
+    histogram = [{"label": label, "from_pence": lo, "to_pence": hi, "children": int(counts.get(i, 0))}
+                 for i, (label, lo, hi) in enumerate(BINS)]
+    return {"from": policies[0]["name"], "to": policies[1]["name"], "on": on.isoformat(),
+            "children": int(t[9] or 0), "streams": streams,
+            "total": dict(zip(SUMMARY_KEYS, (int(v or 0) for v in t[:9]))), "histogram": histogram,
+            "largest": largest_changes(con.execute(SIMULATE_LARGEST_SQL).fetchall())}
 
 
 def pounds(pence):
     sign = "-" if pence < 0 else ""
     p = abs(int(pence))
-    return f"{sign}{p // 100}.{p % 100:02d}"
+    return f"{sign}{p // 100:,}.{p % 100:02d}"
 
+
+def print_table(result):
+    print(f"{result['from']} → {result['to']}, on {result['on']}, {result['children']} children")
+    head = ["stream", "old indicative", "new indicative", "old protected", "new protected", "change",
+            "gain", "lose", "now elig.", "no longer"]
+    widths = [14, 17, 17, 17, 17, 15, 8, 8, 10, 10]
+    print("".join(f"{h:<{w}}" if i == 0 else f"{h:>{w}}" for i, (h, w) in enumerate(zip(head, widths))))
+    for sid, s in result["streams"] + [["total", result["total"]]]:
+        cells = [sid, pounds(s["old_indicative_pence"]), pounds(s["new_indicative_pence"]),
+                 pounds(s["old_protected_pence"]), pounds(s["new_protected_pence"]),
+                 pounds(s["new_protected_pence"] - s["old_protected_pence"]), s["gain"], s["lose"],
+                 s["become_eligible"], s["stop_being_eligible"]]
+        print("".join(f"{c:<{w}}" if i == 0 else f"{c:>{w}}" for i, (c, w) in enumerate(zip(cells, widths))))
+
+
+# --- main ----------------------------------------------------------------------
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -376,9 +558,9 @@ def main():
     ap.add_argument("--output", help="results CSV (evaluate)")
     ap.add_argument("--simulate", action="store_true", help="compare --policy with --to")
     ap.add_argument("--to", help="the proposed policy (with --simulate)")
-    ap.add_argument("--format", choices=["table", "json"], default="table", help="simulate output")
+    ap.add_argument("--format", choices=["table", "json"], default="table", help="simulate's output")
     ap.add_argument("--threads", type=int, help="DuckDB threads (default: all cores)")
-    ap.add_argument("--timings", action="store_true", help="print each step's wall time to stderr")
+    ap.add_argument("--timings", action="store_true", help="each step's wall time, to stderr")
     args = ap.parse_args()
     if args.simulate != bool(args.to):
         ap.error("--simulate and --to go together")
@@ -394,64 +576,45 @@ def main():
         nonlocal last
         if args.timings:
             now = time.perf_counter()
-            print(f"  {name:<28}{now - last:6.2f} s", file=sys.stderr)
+            print(f"  {name:<26}{now - last:6.2f} s", file=sys.stderr)
             last = now
+
     try:
         con.execute(SCHEMA)
-        questions, n_streams = load_policy(con, 0, args.policy)
-        pols = "0"
+        con.executemany("INSERT INTO bins VALUES (?, ?, ?, ?)", [(i, *b) for i, b in enumerate(BINS)])
+        policies = [load_policy(con, 0, args.policy)]
         if args.simulate:
-            to_questions, to_streams = load_policy(con, 1, args.to)
-            n_streams = max(n_streams, to_streams)
-            if to_questions != questions:
-                raise InputError("--simulate needs two policies with the same questions in the same order")
-            pols = "0, 1"
+            policies.append(load_policy(con, 1, args.to))
+        pols = list(range(len(policies)))
         for message, sql in POLICY_CHECKS:
             row = con.execute(sql + " LIMIT 1").fetchone()
             if row:
                 raise InputError(f"policy: {message} ({row[0]!r})")
         con.execute(POLICY_SQL)
         step("policy")
-        read_inputs(con, questions, args.answers, args.current, args.on)
-        step("read answers and current")
-        con.execute(points_sql(questions, n_streams, pols))
+        columns = read_answers(con, policies[0], args.answers, args.on)
+        streams = sorted({s for p in policies for s in p["streams"]})
+        read_current(con, args.current, streams)
+        step("read answers, current")
+        n_streams = max(len(p["streams"]) for p in policies)
+        con.execute(points_sql(columns, n_streams, pols_sql(pols), trim=False))
+        if con.execute("SELECT 1 FROM points WHERE problem IS NOT NULL LIMIT 1").fetchone():
+            con.execute(points_sql(columns, n_streams, pols_sql(pols), trim=True))
         step("points")
-        check_inputs(con, args.on, pols, args.answers, args.current)
+        check_children(con, args.on, pols, policies, columns)
         step("checks")
         con.execute(RESULTS_SQL)
         if not args.simulate:
             con.execute(OUTPUT_SQL.format(out=sql_str(args.output)))
             step("results to CSV")
             return
-        rows = con.execute(SIMULATE_SQL).fetchall()
-        step("simulate sums")
-        names = ["stream_id", "eligible_old", "eligible_new", "indicative_old", "indicative_new",
-                 "protected_old", "protected_new", "protected_children_old", "protected_children_new"]
-        money_cols = {"indicative_old", "indicative_new", "protected_old", "protected_new"}
+        result = simulate(con, policies, args.on)
+        step("simulate")
         if args.format == "json":
-            out = [{k: (pounds(v) if k in money_cols else v) for k, v in zip(names, r)} for r in rows]
-            totals = {k: pounds(sum(r[i] for r in rows)) for i, k in enumerate(names) if k in money_cols}
-            json.dump({"streams": out, "total": totals}, sys.stdout, indent=2)
-            print()
+            print(json.dumps(result, indent=2, ensure_ascii=False))
         else:
-            w = [14, 10, 10, 16, 16, 16, 16, 15]
-            head = ["stream", "eligible", "(new)", "indicative", "(new)", "protected", "(new)", "change"]
-            print("".join(f"{h:<{w[0]}}" if i == 0 else f"{h:>{w[i]}}" for i, h in enumerate(head)))
-            total = [0, 0, 0, 0]
-            for r in rows:
-                d = dict(zip(names, r))
-                cells = [d["stream_id"], d["eligible_old"], d["eligible_new"], pounds(d["indicative_old"]),
-                         pounds(d["indicative_new"]), pounds(d["protected_old"]), pounds(d["protected_new"]),
-                         pounds(d["protected_new"] - d["protected_old"])]
-                print("".join(f"{c:<{w[0]}}" if i == 0 else f"{c:>{w[i]}}" for i, c in enumerate(cells)))
-                for i, k in enumerate(["indicative_old", "indicative_new", "protected_old", "protected_new"]):
-                    total[i] += d[k]
-            cells = ["total", "", ""] + [pounds(t) for t in total] + [pounds(total[3] - total[2])]
-            print("".join(f"{c:<{w[0]}}" if i == 0 else f"{c:>{w[i]}}" for i, c in enumerate(cells)))
-    except InputError as e:
-        print(f"duckdb_ras: {e}", file=sys.stderr)
-        sys.exit(1)
-    except duckdb.Error as e:
+            print_table(result)
+    except (InputError, duckdb.Error) as e:
         print(f"duckdb_ras: {e}", file=sys.stderr)
         sys.exit(1)
 

@@ -8,8 +8,9 @@ order>) and OUTDIR/current.csv (child_id,stream_id,annual_amount) for N
 children, the same bytes for the same N, seed and policy.
 
 The shape, for the example children's policy:
-- ages 0-25 on the calculation date, weighted like England's EHC plans
-  (SEN2 2025: few under 5, most aged 5-15, a tail to 25);
+- ages 0-25 on the calculation date, shaped roughly like England's EHC
+  plans by age (about 5% under 5, 38% aged 5-10, 33% 11-15, 19% 16-19 and
+  5% 20-25);
 - answers driven by a few hidden needs per child (learning, physical,
   behaviour, medical, family), mostly low, so most children fall in the lower
   social care and education bands and few reach the health threshold;
@@ -32,13 +33,13 @@ import reference_ras as ref  # noqa: E402
 
 DEFAULT_POLICY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "policies", "example-children.toml")
 
-# Children with EHC plans by age in whole years (approximate, England 2025;
-# relative weights, ages 0 to 25).
-AGE_WEIGHTS = [0.3, 0.6, 1.2, 2.2, 3.6,            # 0-4
-               5.2, 6.2, 6.6, 6.8, 7.0, 7.0,        # 5-10
-               7.0, 6.9, 6.6, 6.2, 5.8,             # 11-15
-               4.9, 4.0, 3.0, 2.2,                  # 16-19
-               1.4, 0.9, 0.6, 0.4, 0.25, 0.15]      # 20-25
+# Children with EHC plans by age in whole years: relative weights for ages
+# 0 to 25, a rough approximation of England's SEN2 figures, not a copy.
+AGE_WEIGHTS = [0.2, 0.4, 0.8, 1.3, 2.3,            # 0-4
+               4.6, 5.7, 6.2, 6.5, 6.7, 6.8,        # 5-10
+               6.9, 6.8, 6.6, 6.3, 6.0,             # 11-15
+               5.6, 5.0, 4.2, 3.2,                  # 16-19
+               2.0, 1.3, 0.8, 0.5, 0.3, 0.2]        # 20-25
 
 # Which hidden need drives each question of the example policy (others use
 # the child's overall need).
@@ -100,6 +101,9 @@ def main():
         age_cum.append(t)
     age_total = t
 
+    # Preparing for adulthood is only for children aged 14 or over: answered
+    # by as many of them as makes 5% of all children.
+    pfa_answered = min(1.0, OPTIONAL_ANSWERED * age_total / sum(AGE_WEIGHTS[14:]))
     qinfo = []
     for q in questions:
         opts = list(q["options"].items())  # (id, points per stream), policy order
@@ -136,7 +140,7 @@ def main():
             for qid, optional, driver, th, oids, opts in qinfo:
                 if optional:
                     if qid == "preparing_for_adulthood":
-                        answered = age >= 14 and rnd() < OPTIONAL_ANSWERED * 2.2
+                        answered = age >= 14 and rnd() < pfa_answered
                     else:
                         answered = rnd() < OPTIONAL_ANSWERED
                     if not answered:

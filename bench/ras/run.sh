@@ -10,13 +10,15 @@
 #    (rounded half-up to the penny, kept non-decreasing within a stream).
 # 3. Evaluate, alternating allot and DuckDB for 3 rounds each; the two
 #    results files must be byte-identical (cmp).
-# 4. Simulate the example policy → policy-b, alternating allot and DuckDB
-#    for 3 rounds each; prints DuckDB's per-stream old/new sums.
+# 4. Simulate the example policy → policy-b (JSON), alternating allot and
+#    DuckDB for 3 rounds each; the two JSON outputs must be byte-identical
+#    too; prints DuckDB's per-stream old/new sums.
 # Prints the median wall times and the ratio allot/DuckDB.
 #
 # Builds nothing: needs target/release/allot with the `ras` commands, Python
 # 3.11+ with duckdb (pip install duckdb) and GNU time. DUCKDB_ONLY=1 times
-# only the DuckDB half (for when allot has no `ras` commands yet).
+# only the DuckDB half (for when allot has no `ras` commands yet); ALLOT=PATH
+# times another allot binary.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 children=${1:-640000}
@@ -24,7 +26,7 @@ rounds=3
 on=2026-11-22
 policy=policies/example-children.toml
 out=bench/out/ras-$children
-bin=target/release/allot
+bin=${ALLOT:-target/release/allot}
 here=bench/ras
 duckdb_only=${DUCKDB_ONLY:-0}
 
@@ -73,17 +75,21 @@ PY
 echo "policy B: $out/policy-b.toml (band amounts +3%)"
 
 # --- timing helpers ---------------------------------------------------------
-# timed NAME CMD...: runs CMD, appends its wall time to $out/times-NAME.
+# timed NAME CMD...: runs CMD, appends its wall time (%e) to $out/times-NAME
+# and its CPU time (user + system) to $out/cpu-NAME. On a shared 2-core
+# machine the CPU time says how much of the wall time was waiting.
 timed() {
     local name=$1; shift
-    if ! CI=true /usr/bin/time -f %e -o "$out/time.tmp" "$@"; then
+    if ! CI=true /usr/bin/time -f '%e %U %S' -o "$out/time.tmp" "$@"; then
         echo "failed: $*" >&2; exit 1
     fi
-    cat "$out/time.tmp" >> "$out/times-$name"
-    printf '  %-16s %6s s\n' "$name" "$(cat "$out/time.tmp")"
+    read -r wall user sys < "$out/time.tmp"
+    echo "$wall" >> "$out/times-$name"
+    awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.2f\n", u + s}' >> "$out/cpu-$name"
+    printf '  %-16s %6s s  (CPU %s s)\n' "$name" "$wall" "$(tail -n 1 "$out/cpu-$name")"
 }
-median() { sort -n "$out/times-$1" | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-rm -f "$out"/times-*
+median() { sort -n "$out/$1" | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+rm -f "$out"/times-* "$out"/cpu-*
 
 evaluate_allot() {
     timed allot-evaluate "$bin" ras evaluate --policy "$policy" --answers "$out/answers.csv" \
@@ -105,6 +111,7 @@ simulate_duckdb() {
 }
 
 # --- evaluate ---------------------------------------------------------------
+differ=0
 echo "evaluate ($rounds rounds, alternating):"
 for _ in $(seq "$rounds"); do
     [ "$duckdb_only" = 1 ] || evaluate_allot
@@ -114,8 +121,8 @@ if [ "$duckdb_only" != 1 ]; then
     if cmp "$out/results-allot.csv" "$out/results-duckdb.csv"; then
         echo "  results: byte-identical ($(($(wc -l < "$out/results-duckdb.csv") - 1)) rows)"
     else
-        echo "  results DIFFER: diff <(head $out/results-allot.csv) <(head $out/results-duckdb.csv)" >&2
-        exit 1
+        echo "  results DIFFER: diff $out/results-allot.csv $out/results-duckdb.csv" >&2
+        differ=1
     fi
 fi
 
@@ -125,34 +132,42 @@ for _ in $(seq "$rounds"); do
     [ "$duckdb_only" = 1 ] || simulate_allot
     simulate_duckdb
 done
-echo "DuckDB's per-stream sums (pounds a year; protected = after transitional protection):"
+if [ "$duckdb_only" != 1 ]; then
+    # duckdb_ras.py --format json prints the JSON allot prints (simulate.rs).
+    if cmp "$out/simulate-allot.json" "$out/simulate-duckdb.json"; then
+        echo "  simulate JSON: byte-identical"
+    else
+        echo "  simulate JSON DIFFERS: diff $out/simulate-allot.json $out/simulate-duckdb.json" >&2
+        differ=1
+    fi
+fi
+echo "DuckDB's per-stream sums, pounds a year (protected: after transitional protection):"
 python3 - "$out/simulate-duckdb.json" <<'PY'
 import json, sys
-d = json.load(open(sys.argv[1]))
-cols = [("stream_id", "stream", 13), ("eligible_old", "eligible", 9), ("eligible_new", "(B)", 8),
-        ("indicative_old", "indicative", 15), ("indicative_new", "(B)", 15),
-        ("protected_old", "protected", 15), ("protected_new", "(B)", 15)]
-print("  " + "".join(f"{h:<{w}}" if i == 0 else f"{h:>{w}}" for i, (_, h, w) in enumerate(cols)))
-for s in d["streams"]:
-    print("  " + "".join(f"{s[k]:<{w}}" if i == 0 else f"{s[k]:>{w}}" for i, (k, _, w) in enumerate(cols)))
-t = d["total"]
-print("  " + f"{'total':<13}{'':>17}{t['indicative_old']:>15}{t['indicative_new']:>15}{t['protected_old']:>15}{t['protected_new']:>15}")
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+money = lambda p: f"{p // 100:,}.{p % 100:02d}" if p >= 0 else "-" + money(-p)
+cols = [("stream", 13), ("old indicative", 18), ("new indicative", 18), ("old protected", 18),
+        ("new protected", 18), ("change", 16), ("gain", 8), ("lose", 8)]
+print("  " + "".join(f"{h:<{w}}" if i == 0 else f"{h:>{w}}" for i, (h, w) in enumerate(cols)))
+for sid, s in d["streams"] + [["total", d["total"]]]:
+    cells = [sid, money(s["old_indicative_pence"]), money(s["new_indicative_pence"]), money(s["old_protected_pence"]),
+             money(s["new_protected_pence"]), money(s["new_protected_pence"] - s["old_protected_pence"]),
+             s["gain"], s["lose"]]
+    print("  " + "".join(f"{c:<{w}}" if i == 0 else f"{c:>{w}}" for i, (c, (_, w)) in enumerate(zip(cells, cols))))
 PY
-if [ "$duckdb_only" != 1 ]; then
-    echo "allot's simulate output (first 40 lines of $out/simulate-allot.json):"
-    head -n 40 "$out/simulate-allot.json" | sed 's/^/  /'
-fi
 
 # --- summary ----------------------------------------------------------------
-echo "medians over $rounds rounds, $children children:"
+echo "medians over $rounds rounds, $children children (wall; CPU in brackets):"
 for task in evaluate simulate; do
-    d=$(median "duckdb-$task")
+    d=$(median "times-duckdb-$task"); dc=$(median "cpu-duckdb-$task")
     if [ "$duckdb_only" = 1 ]; then
-        printf '  %-9s duckdb %6s s\n' "$task" "$d"
+        printf '  %-9s duckdb %6s s (%s)\n' "$task" "$d" "$dc"
     else
-        a=$(median "allot-$task")
-        printf '  %-9s allot %6s s   duckdb %6s s   allot/duckdb %s\n' "$task" "$a" "$d" \
+        a=$(median "times-allot-$task"); ac=$(median "cpu-allot-$task")
+        printf '  %-9s allot %6s s (%s)   duckdb %6s s (%s)   allot/duckdb %s\n' "$task" "$a" "$ac" "$d" "$dc" \
             "$(awk -v a="$a" -v d="$d" 'BEGIN {printf "%.2f", a / d}')"
     fi
 done
+echo "  load average now: $(cut -d' ' -f1-3 /proc/loadavg) (the machine has $(nproc) cores)"
 rm -f "$out/time.tmp"
+exit "$differ"

@@ -135,7 +135,9 @@ pub fn indicative_amount(base: Pence, factor: Factor, contingency_basis_points: 
     // 10^8. Every amount a policy allows fits in 64 bits; 128 only if not.
     let (f, c) = (i64::from(factor.ten_thousandths()), 10_000 + i64::from(contingency_basis_points));
     match base.pence().checked_mul(f).and_then(|n| n.checked_mul(c)) {
-        Some(n) if n >= 0 && n <= i64::MAX - 5_000_000_000 => Pence::new((n + 5_000_000_000) / 10_000_000_000 * 100),
+        Some(n) if (0..=i64::MAX - 5_000_000_000).contains(&n) => {
+            Pence::new((n + 5_000_000_000) / 10_000_000_000 * 100)
+        }
         _ => round_to_pounds(i128::from(base.pence()) * i128::from(f) * i128::from(c), 100_000_000),
     }
 }
