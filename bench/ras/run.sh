@@ -6,6 +6,8 @@
 #
 # 1. Inputs for CHILDREN children under policies/example-children.toml
 #    (bench/ras/make_inputs.py, seed 2026), cached in bench/out/ras-N/.
+#    Each run's outputs and timings go to its own bench/out/ras-N/run.*/,
+#    removed at the end unless the outputs differ.
 # 2. policy-b.toml: the example policy with every band amount raised by 3%
 #    (rounded half-up to the penny, kept non-decreasing within a stream).
 # 3. Evaluate, alternating allot and DuckDB for 3 rounds each; the two
@@ -40,6 +42,11 @@ if [ "$duckdb_only" != 1 ]; then
     done
 fi
 mkdir -p "$out"
+# This run's outputs and timings, apart from any other run's; removed at the
+# end when the outputs agree (each results file is about 110 MB).
+run=$(mktemp -d "$out/run.XXXXXX")
+keep=0
+trap '[ "$keep" = 1 ] || rm -rf "$run"' EXIT
 
 # --- inputs (regenerated when the generator, the policy or N change) -------
 stamp=$(cat "$here/make_inputs.py" "$here/reference_ras.py" "$policy" | sha256sum | cut -c1-16)-$children
@@ -47,14 +54,15 @@ if [ -s "$out/answers.csv" ] && [ -s "$out/current.csv" ] && [ "$(cat "$out/inpu
     echo "inputs: cached in $out"
 else
     echo "inputs: generating $children children in $out"
-    /usr/bin/time -f %e -o "$out/time.tmp" python3 "$here/make_inputs.py" "$children" "$out" --seed 2026 --policy "$policy"
-    echo "  generated in $(cat "$out/time.tmp") s"
+    /usr/bin/time -f %e -o "$run/time.tmp" python3 "$here/make_inputs.py" "$children" "$run" --seed 2026 --policy "$policy"
+    echo "  generated in $(cat "$run/time.tmp") s"
+    mv "$run/answers.csv" "$run/current.csv" "$out/"   # whole files only, even with another run going
     echo "$stamp" > "$out/inputs.stamp"
 fi
 printf '  %s children; %s current amounts\n' "$(($(wc -l < "$out/answers.csv") - 1))" "$(($(wc -l < "$out/current.csv") - 1))"
 
 # --- policy B: every band amount + 3%, to the penny -------------------------
-python3 - "$policy" "$out/policy-b.toml" <<'PY'
+python3 - "$policy" "$run/policy-b.toml" <<'PY'
 import re, sys
 src, dst = sys.argv[1], sys.argv[2]
 lines, prev = [], 0
@@ -72,41 +80,41 @@ for line in open(src, encoding="utf-8").read().splitlines(keepends=True):
     lines.append(line)
 open(dst, "w", encoding="utf-8").write("".join(lines))
 PY
+cp "$run/policy-b.toml" "$out/policy-b.toml.tmp.$$" && mv "$out/policy-b.toml.tmp.$$" "$out/policy-b.toml"
 echo "policy B: $out/policy-b.toml (band amounts +3%)"
 
 # --- timing helpers ---------------------------------------------------------
-# timed NAME CMD...: runs CMD, appends its wall time (%e) to $out/times-NAME
-# and its CPU time (user + system) to $out/cpu-NAME. On a shared 2-core
+# timed NAME CMD...: runs CMD, appends its wall time (%e) to $run/times-NAME
+# and its CPU time (user + system) to $run/cpu-NAME. On a shared 2-core
 # machine the CPU time says how much of the wall time was waiting.
 timed() {
     local name=$1; shift
-    if ! CI=true /usr/bin/time -f '%e %U %S' -o "$out/time.tmp" "$@"; then
+    if ! CI=true /usr/bin/time -f '%e %U %S' -o "$run/time.tmp" "$@"; then
         echo "failed: $*" >&2; exit 1
     fi
-    read -r wall user sys < "$out/time.tmp"
-    echo "$wall" >> "$out/times-$name"
-    awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.2f\n", u + s}' >> "$out/cpu-$name"
-    printf '  %-16s %6s s  (CPU %s s)\n' "$name" "$wall" "$(tail -n 1 "$out/cpu-$name")"
+    read -r wall user sys < "$run/time.tmp"
+    echo "$wall" >> "$run/times-$name"
+    awk -v u="$user" -v s="$sys" 'BEGIN {printf "%.2f\n", u + s}' >> "$run/cpu-$name"
+    printf '  %-16s %6s s  (CPU %s s)\n' "$name" "$wall" "$(tail -n 1 "$run/cpu-$name")"
 }
-median() { sort -n "$out/$1" | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
-rm -f "$out"/times-* "$out"/cpu-*
+median() { sort -n "$run/$1" | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 evaluate_allot() {
     timed allot-evaluate "$bin" ras evaluate --policy "$policy" --answers "$out/answers.csv" \
-        --current "$out/current.csv" --on "$on" --output "$out/results-allot.csv"
+        --current "$out/current.csv" --on "$on" --output "$run/results-allot.csv"
 }
 evaluate_duckdb() {
     timed duckdb-evaluate python3 "$here/duckdb_ras.py" --policy "$policy" --answers "$out/answers.csv" \
-        --current "$out/current.csv" --on "$on" --output "$out/results-duckdb.csv"
+        --current "$out/current.csv" --on "$on" --output "$run/results-duckdb.csv"
 }
 simulate_allot() {
-    timed allot-simulate sh -c '"$@" > "'"$out"'/simulate-allot.json"' sh \
-        "$bin" ras simulate --from "$policy" --to "$out/policy-b.toml" --answers "$out/answers.csv" \
+    timed allot-simulate sh -c '"$@" > "'"$run"'/simulate-allot.json"' sh \
+        "$bin" ras simulate --from "$policy" --to "$run/policy-b.toml" --answers "$out/answers.csv" \
         --current "$out/current.csv" --on "$on" --format json
 }
 simulate_duckdb() {
-    timed duckdb-simulate sh -c '"$@" > "'"$out"'/simulate-duckdb.json"' sh \
-        python3 "$here/duckdb_ras.py" --policy "$policy" --simulate --to "$out/policy-b.toml" \
+    timed duckdb-simulate sh -c '"$@" > "'"$run"'/simulate-duckdb.json"' sh \
+        python3 "$here/duckdb_ras.py" --policy "$policy" --simulate --to "$run/policy-b.toml" \
         --answers "$out/answers.csv" --current "$out/current.csv" --on "$on" --format json
 }
 
@@ -118,10 +126,10 @@ for _ in $(seq "$rounds"); do
     evaluate_duckdb
 done
 if [ "$duckdb_only" != 1 ]; then
-    if cmp "$out/results-allot.csv" "$out/results-duckdb.csv"; then
-        echo "  results: byte-identical ($(($(wc -l < "$out/results-duckdb.csv") - 1)) rows)"
+    if cmp "$run/results-allot.csv" "$run/results-duckdb.csv"; then
+        echo "  results: byte-identical ($(($(wc -l < "$run/results-duckdb.csv") - 1)) rows)"
     else
-        echo "  results DIFFER: diff $out/results-allot.csv $out/results-duckdb.csv" >&2
+        echo "  results DIFFER: diff $run/results-allot.csv $run/results-duckdb.csv" >&2
         differ=1
     fi
 fi
@@ -134,15 +142,15 @@ for _ in $(seq "$rounds"); do
 done
 if [ "$duckdb_only" != 1 ]; then
     # duckdb_ras.py --format json prints the JSON allot prints (simulate.rs).
-    if cmp "$out/simulate-allot.json" "$out/simulate-duckdb.json"; then
+    if cmp "$run/simulate-allot.json" "$run/simulate-duckdb.json"; then
         echo "  simulate JSON: byte-identical"
     else
-        echo "  simulate JSON DIFFERS: diff $out/simulate-allot.json $out/simulate-duckdb.json" >&2
+        echo "  simulate JSON DIFFERS: diff $run/simulate-allot.json $run/simulate-duckdb.json" >&2
         differ=1
     fi
 fi
 echo "DuckDB's per-stream sums, pounds a year (protected: after transitional protection):"
-python3 - "$out/simulate-duckdb.json" <<'PY'
+python3 - "$run/simulate-duckdb.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1], encoding="utf-8"))
 money = lambda p: f"{p // 100:,}.{p % 100:02d}" if p >= 0 else "-" + money(-p)
@@ -169,5 +177,8 @@ for task in evaluate simulate; do
     fi
 done
 echo "  load average now: $(cut -d' ' -f1-3 /proc/loadavg) (the machine has $(nproc) cores)"
-rm -f "$out/time.tmp"
+if [ "$differ" != 0 ]; then
+    keep=1
+    echo "outputs kept in $run" >&2
+fi
 exit "$differ"

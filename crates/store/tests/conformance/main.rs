@@ -556,8 +556,52 @@ async fn a_stored_allocation_recomputes_to_the_penny(db: TestDatabase) {
     assert_eq!(policy_then.stream_results(&recomputed), back.streams);
     assert_eq!(recomputed.integrated, back.integrated);
     assert!(back.integrated.pence() > 0);
+    // Many more answer sets, chosen pseudo-randomly, round-trip the same way.
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    for round in 0..40 {
+        let mut ids = std::collections::BTreeMap::new();
+        for q in &policy.questions {
+            if !q.optional || next(4) == 0 {
+                ids.insert(q.id.clone(), q.options[next(q.options.len())].id.clone());
+            }
+        }
+        let mut current = std::collections::BTreeMap::new();
+        for s in &policy.streams {
+            if next(2) == 0 {
+                current.insert(s.id.clone(), allot_domain::Pence::new(next(3_000_000) as i64));
+            }
+        }
+        let on = date(2026, 4, 1).checked_add(jiff::Span::new().days(next(365) as i64)).unwrap();
+        let answers = policy.answers_from_ids("x", c.details.date_of_birth, &ids).unwrap();
+        let result = evaluate(&policy, &answers, on, &policy.current_by_stream(&current)).unwrap();
+        let stored = StoredAllocation {
+            id: allot_domain::ids::AllocationId::new(),
+            calculated_on: on,
+            answers: ids,
+            current,
+            streams: policy.stream_results(&result),
+            integrated: result.integrated,
+            // Instants are kept to the millisecond.
+            recorded_at: jiff::Timestamp::from_millisecond(jiff::Timestamp::now().as_millisecond() + round + 1)
+                .unwrap(),
+            ..stored.clone()
+        };
+        store.record_allocation(&stored).await.unwrap();
+        let back = store.allocations(area, c.id).await.unwrap().pop().unwrap();
+        assert_eq!(back, stored, "round {round}: stored exactly");
+        let again = policy_then.answers_from_ids("x", c.details.date_of_birth, &back.answers).unwrap();
+        let recomputed =
+            evaluate(&policy_then, &again, back.calculated_on, &policy_then.current_by_stream(&back.current)).unwrap();
+        assert_eq!(policy_then.stream_results(&recomputed), back.streams, "round {round}");
+    }
     let latest = store.latest_allocations(area).await.unwrap();
-    assert_eq!(latest.len(), 1);
+    assert_eq!(latest.len(), 1, "one latest allocation per child");
     assert_eq!(latest[0].0.as_str(), "WV-1");
     store.clear_area(area, &stamp("demo")).await.unwrap();
     assert_eq!(store.verify().await.unwrap(), Vec::<String>::new());
