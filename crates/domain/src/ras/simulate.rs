@@ -147,8 +147,7 @@ impl AnswerMap {
 
 /// Compares `from` and `to` over every child. `answers` are for `from`;
 /// `current` holds each child's current amounts (the same for both, so
-/// protection is measured from what children get now). The children are
-/// shared between the machine's cores; the result does not depend on how.
+/// protection is measured from what children get now).
 pub fn simulate(
     from: &Policy,
     to: &Policy,
@@ -156,51 +155,122 @@ pub fn simulate(
     current: &CurrentAmounts,
     on: Date,
 ) -> Result<Simulation, EvaluationError> {
-    // Threads take blocks of children in turn until none are left, so a
-    // thread slowed by the machine's other work does not hold up the rest.
-    const BLOCK: usize = 8192;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let parts = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut part = Part::new(to);
-                    loop {
-                        let first = next.fetch_add(BLOCK, std::sync::atomic::Ordering::Relaxed);
-                        if first >= answers.len() {
-                            return Ok(part);
+    Baseline::new(from, answers, current, on)?.compare(to)
+}
+
+/// What every child gets under the current policy, worked out once, so
+/// that any number of what-if policies can be compared with it (as the
+/// commissioner's what-if page does each time a band amount changes).
+#[derive(Debug)]
+pub struct Baseline<'a> {
+    from: &'a Policy,
+    answers: &'a [ChildAnswers],
+    current: &'a CurrentAmounts,
+    on: Date,
+    /// Per child, per stream of `from`: (indicative, protected, eligible).
+    results: Vec<(Pence, Pence, bool)>,
+}
+
+/// How many children a thread takes at a time.
+const BLOCK: usize = 8192;
+
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8)
+}
+
+impl<'a> Baseline<'a> {
+    /// Evaluates every child under `from`, on the machine's cores.
+    pub fn new(
+        from: &'a Policy,
+        answers: &'a [ChildAnswers],
+        current: &'a CurrentAmounts,
+        on: Date,
+    ) -> Result<Baseline<'a>, EvaluationError> {
+        let width = from.streams.len();
+        let mut results = vec![(Pence::ZERO, Pence::ZERO, false); answers.len() * width];
+        let size = answers.len().div_ceil(threads()).max(1);
+        let columns = current.columns_for(from);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = results
+                .chunks_mut(size * width)
+                .enumerate()
+                .map(|(n, out)| {
+                    let columns = &columns;
+                    scope.spawn(move || -> Result<(), EvaluationError> {
+                        let mut amounts = Vec::new();
+                        let mut allocation = Allocation { age: 0, streams: Vec::new(), integrated: Pence::ZERO };
+                        for (k, row) in out.chunks_mut(width.max(1)).enumerate() {
+                            let i = n * size + k;
+                            let child = &answers[i];
+                            current.for_child_into(i, columns, &mut amounts);
+                            evaluate_into(
+                                from,
+                                &child.child_id,
+                                child.date_of_birth,
+                                &child.choices,
+                                on,
+                                &amounts,
+                                &mut allocation,
+                            )?;
+                            for (cell, s) in row.iter_mut().zip(&allocation.streams) {
+                                *cell = (s.indicative, s.protected, s.eligible);
+                            }
                         }
-                        let block = &answers[first..(first + BLOCK).min(answers.len())];
-                        compare(from, to, block, first, current, on, &mut part)?;
-                    }
+                        Ok(())
+                    })
                 })
-            })
-            .collect();
-        workers.into_iter().map(|w| w.join().expect("simulation thread")).collect::<Result<Vec<_>, _>>()
-    })?;
-    let mut whole = Part::new(to);
-    for part in parts {
-        for ((_, a), (_, b)) in whole.streams.iter_mut().zip(&part.streams) {
-            a.merge(b);
-        }
-        whole.total.merge(&part.total);
-        for (a, b) in whole.histogram.iter_mut().zip(&part.histogram) {
-            a.children += b.children;
-        }
-        whole.largest.extend(part.largest);
+                .collect();
+            workers.into_iter().try_for_each(|w| w.join().expect("baseline thread"))
+        })?;
+        Ok(Baseline { from, answers, current, on, results })
     }
-    sort_largest(&mut whole.largest);
-    Ok(Simulation {
-        from: format!("{} {}", from.id, from.version),
-        to: format!("{} {}", to.id, to.version),
-        on: on.to_string(),
-        children: answers.len() as u64,
-        streams: whole.streams,
-        total: whole.total,
-        histogram: whole.histogram,
-        largest: whole.largest,
-    })
+
+    /// What would change under `to`. Threads take blocks of children in
+    /// turn until none are left, so a thread slowed by the machine's other
+    /// work does not hold up the rest; the result does not depend on how.
+    pub fn compare(&self, to: &Policy) -> Result<Simulation, EvaluationError> {
+        let (from, answers, on) = (self.from, self.answers, self.on);
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let parts = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads())
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut part = Part::new(to);
+                        loop {
+                            let first = next.fetch_add(BLOCK, std::sync::atomic::Ordering::Relaxed);
+                            if first >= answers.len() {
+                                return Ok(part);
+                            }
+                            self.compare_block(to, first..(first + BLOCK).min(answers.len()), &mut part)?;
+                        }
+                    })
+                })
+                .collect();
+            workers.into_iter().map(|w| w.join().expect("simulation thread")).collect::<Result<Vec<_>, _>>()
+        })?;
+        let mut whole = Part::new(to);
+        for part in parts {
+            for ((_, a), (_, b)) in whole.streams.iter_mut().zip(&part.streams) {
+                a.merge(b);
+            }
+            whole.total.merge(&part.total);
+            for (a, b) in whole.histogram.iter_mut().zip(&part.histogram) {
+                a.children += b.children;
+            }
+            whole.largest.extend(part.largest);
+        }
+        sort_largest(&mut whole.largest);
+        Ok(Simulation {
+            from: format!("{} {}", from.id, from.version),
+            to: format!("{} {}", to.id, to.version),
+            on: on.to_string(),
+            children: answers.len() as u64,
+            streams: whole.streams,
+            total: whole.total,
+            histogram: whole.histogram,
+            largest: whole.largest,
+        })
+    }
 }
 
 /// The largest changes first (ties by child id, so the list is stable), at
@@ -237,68 +307,71 @@ impl Part {
     }
 }
 
-/// Compares the policies over `answers` (which start at child `first`),
-/// adding to `part`.
-fn compare(
-    from: &Policy,
-    to: &Policy,
-    answers: &[ChildAnswers],
-    first: usize,
-    current: &CurrentAmounts,
-    on: Date,
-    part: &mut Part,
-) -> Result<(), EvaluationError> {
-    let map = AnswerMap::new(from, to);
-    let (from_columns, to_columns) = (current.columns_for(from), current.columns_for(to));
-    let old_index: Vec<Option<usize>> = to.streams.iter().map(|s| from.stream_index(&s.id)).collect();
-    // Buffers reused for every child.
-    let mut mapped = Vec::with_capacity(to.questions.len());
-    let (mut old_current, mut new_current) = (Vec::new(), Vec::new());
-    let mut old = Allocation { age: 0, streams: Vec::new(), integrated: Pence::ZERO };
-    let mut new = old.clone();
-    for (j, child) in answers.iter().enumerate() {
-        let i = first + j;
-        current.for_child_into(i, &from_columns, &mut old_current);
-        current.for_child_into(i, &to_columns, &mut new_current);
-        evaluate_into(from, &child.child_id, child.date_of_birth, &child.choices, on, &old_current, &mut old)?;
-        let choices = map.map(child, &mut mapped);
-        evaluate_into(to, &child.child_id, child.date_of_birth, choices, on, &new_current, &mut new)?;
-        for (((_, summary), after), before) in part.streams.iter_mut().zip(&new.streams).zip(&old_index) {
-            let before = before.map(|fi| &old.streams[fi]);
-            let (old_ind, old_prot, was_eligible) =
-                before.map_or((Pence::ZERO, Pence::ZERO, false), |b| (b.indicative, b.protected, b.eligible));
-            summary.add(old_ind, old_prot, after.indicative, after.protected);
-            match (was_eligible, after.eligible) {
-                (false, true) => summary.become_eligible += 1,
-                (true, false) => summary.stop_being_eligible += 1,
+impl Baseline<'_> {
+    /// Compares the children in `range` under `to` with the baseline,
+    /// adding to `part`.
+    fn compare_block(
+        &self,
+        to: &Policy,
+        range: std::ops::Range<usize>,
+        part: &mut Part,
+    ) -> Result<(), EvaluationError> {
+        let map = AnswerMap::new(self.from, to);
+        let to_columns = self.current.columns_for(to);
+        let old_index: Vec<Option<usize>> = to.streams.iter().map(|s| self.from.stream_index(&s.id)).collect();
+        let width = self.from.streams.len();
+        // Buffers reused for every child.
+        let mut mapped = Vec::with_capacity(to.questions.len());
+        let mut new_current = Vec::new();
+        let mut new = Allocation { age: 0, streams: Vec::new(), integrated: Pence::ZERO };
+        for i in range {
+            let child = &self.answers[i];
+            let old = &self.results[i * width..(i + 1) * width];
+            self.current.for_child_into(i, &to_columns, &mut new_current);
+            let choices = map.map(child, &mut mapped);
+            evaluate_into(to, &child.child_id, child.date_of_birth, choices, self.on, &new_current, &mut new)?;
+            for (((_, summary), after), before) in part.streams.iter_mut().zip(&new.streams).zip(&old_index) {
+                let (old_ind, old_prot, was_eligible) = before.map_or((Pence::ZERO, Pence::ZERO, false), |fi| old[fi]);
+                summary.add(old_ind, old_prot, after.indicative, after.protected);
+                match (was_eligible, after.eligible) {
+                    (false, true) => summary.become_eligible += 1,
+                    (true, false) => summary.stop_being_eligible += 1,
+                    _ => {}
+                }
+            }
+            let old_integrated: i64 = old.iter().map(|(_, p, _)| p.pence()).sum();
+            let old_indicative: i64 = old.iter().map(|(ind, _, _)| ind.pence()).sum();
+            let new_indicative: i64 = new.streams.iter().map(|s| s.indicative.pence()).sum();
+            part.total.add(
+                Pence::new(old_indicative),
+                Pence::new(old_integrated),
+                Pence::new(new_indicative),
+                new.integrated,
+            );
+            match (old.iter().any(|(_, _, e)| *e), new.streams.iter().any(|s| s.eligible)) {
+                (false, true) => part.total.become_eligible += 1,
+                (true, false) => part.total.stop_being_eligible += 1,
                 _ => {}
             }
+            let change = new.integrated.pence() - old_integrated;
+            if let Some(bin) = part
+                .histogram
+                .iter_mut()
+                .find(|b| b.from_pence.is_none_or(|f| change >= f) && b.to_pence.is_none_or(|t| change < t))
+            {
+                bin.children += 1;
+            }
+            let smallest_kept = part.largest.last().map_or(0, |c| c.change_pence.abs());
+            if change != 0 && (part.largest.len() < LARGEST || change.abs() > smallest_kept) {
+                part.largest.push(ChildChange {
+                    child_id: child.child_id.clone(),
+                    old_pence: old_integrated,
+                    new_pence: new.integrated.pence(),
+                    change_pence: change,
+                });
+                sort_largest(&mut part.largest);
+            }
         }
-        let sum_indicative = |a: &Allocation| Pence::new(a.streams.iter().map(|s| s.indicative.pence()).sum());
-        part.total.add(sum_indicative(&old), old.integrated, sum_indicative(&new), new.integrated);
-        match (old.streams.iter().any(|s| s.eligible), new.streams.iter().any(|s| s.eligible)) {
-            (false, true) => part.total.become_eligible += 1,
-            (true, false) => part.total.stop_being_eligible += 1,
-            _ => {}
-        }
-        let change = new.integrated.pence() - old.integrated.pence();
-        if let Some(bin) = part
-            .histogram
-            .iter_mut()
-            .find(|b| b.from_pence.is_none_or(|f| change >= f) && b.to_pence.is_none_or(|t| change < t))
-        {
-            bin.children += 1;
-        }
-        let smallest_kept = part.largest.last().map_or(0, |c| c.change_pence.abs());
-        if change != 0 && (part.largest.len() < LARGEST || change.abs() > smallest_kept) {
-            part.largest.push(ChildChange {
-                child_id: child.child_id.clone(),
-                old_pence: old.integrated.pence(),
-                new_pence: new.integrated.pence(),
-                change_pence: change,
-            });
-            sort_largest(&mut part.largest);
-        }
+        Ok(())
     }
-    Ok(())
 }
