@@ -338,3 +338,53 @@ fn calibrated_amounts_never_fall_as_points_rise() {
     assert_eq!(amounts, [Pence::from_pounds(80), Pence::from_pounds(80)]);
     assert!(result.streams[0].after.mean_absolute_error_pence > 0);
 }
+
+#[test]
+fn simulation_totals_match_evaluating_every_child_one_by_one() {
+    use super::calc::CurrentAmounts;
+    use super::simulate::simulate;
+    let from = Policy::parse(EXAMPLE).unwrap();
+    let to = Policy::parse(
+        &EXAMPLE
+            .replace("amount = \"11000.00\"", "amount = \"11600.00\"")
+            .replace("amount = \"11500.00\"", "amount = \"10000.00\""),
+    )
+    .unwrap();
+    let on = date(2026, 11, 22);
+    // More children than one block of work, so several threads share them.
+    let children: Vec<ChildAnswers> = (0..20_000)
+        .map(|i| ChildAnswers {
+            child_id: format!("C{i:05}"),
+            date_of_birth: date(2002 + (i % 23) as i16, 1 + (i % 12) as i8, 1 + (i % 28) as i8),
+            choices: from
+                .questions
+                .iter()
+                .enumerate()
+                .map(|(q, question)| Some((i * 7 + q * 3 + i / 13) % question.options.len()))
+                .collect(),
+        })
+        .collect();
+    let mut current = CurrentAmounts::new(vec!["social_care".into()], children.len());
+    for i in (0..children.len()).step_by(3) {
+        current.set(i, 0, Pence::new((i as i64 % 900) * 1000));
+    }
+    let result = simulate(&from, &to, &children, &current, on).unwrap();
+    let (mut old, mut new, mut gain, mut lose) = (0i64, 0i64, 0u64, 0u64);
+    let mut changes = Vec::new();
+    for (i, child) in children.iter().enumerate() {
+        let a = evaluate(&from, child, on, &current.for_child(i, &current.columns_for(&from))).unwrap();
+        let b = evaluate(&to, child, on, &current.for_child(i, &current.columns_for(&to))).unwrap();
+        old += a.integrated.pence();
+        new += b.integrated.pence();
+        gain += u64::from(b.integrated > a.integrated);
+        lose += u64::from(b.integrated < a.integrated);
+        changes.push(((b.integrated.pence() - a.integrated.pence()).abs(), child.child_id.clone()));
+    }
+    assert_eq!((result.total.old_protected_pence, result.total.new_protected_pence), (old, new));
+    assert_eq!((result.total.gain, result.total.lose), (gain, lose));
+    assert!(gain > 0 && lose > 0, "the test policy moves children both ways: {gain} up, {lose} down, {old} → {new}");
+    assert_eq!(result.histogram.iter().map(|b| b.children).sum::<u64>(), 20_000);
+    changes.sort_by(|x, y| y.0.cmp(&x.0).then_with(|| x.1.cmp(&y.1)));
+    let expected: Vec<&str> = changes.iter().take(10).map(|(_, id)| id.as_str()).collect();
+    assert_eq!(result.largest.iter().map(|c| c.child_id.as_str()).collect::<Vec<_>>(), expected);
+}
