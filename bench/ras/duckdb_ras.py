@@ -19,8 +19,8 @@ and the largest changes: with --format json, in the JSON `allot ras simulate
 --format json` prints (crates/domain/src/ras/simulate.rs).
 
 Python reads the policy (tomllib) into small tables, checks the files'
-header rows and, for simulate, replays allot's running "largest changes" list
-over the few children SQL picks out (its ties depend on input order);
+header rows and, for simulate, orders the few children SQL picks out for
+allot's "largest changes" list (by size, ties by child id);
 everything else, from the policy's decimal strings to the results file, is
 SQL. Money is integer pence (BIGINT, HUGEINT for products), age factors are
 integer ten-thousandths and percentages integer basis points: no floating
@@ -220,27 +220,26 @@ def read_answers(con, policy, path, on):
             raise InputError(f"{path}:1: {q}: this question must be answered, so its column is required")
     # preserve_insertion_order keeps the file's order, so rowid = row number.
     con.execute(f"CREATE TABLE answers AS SELECT * FROM {read_csv_sql(path, len(header))}")
-    bad = con.execute(f"""
-        SELECT c0, c1 FROM answers
-        WHERE NOT regexp_full_match(coalesce(trim(c1, {WS_STR}), ''), '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}')
-           OR TRY_CAST(trim(c1, {WS_STR}) AS DATE) IS NULL
-        ORDER BY rowid LIMIT 1""").fetchone()
-    if bad:
-        raise InputError(f"{path}: child {bad[0]}: date_of_birth {bad[1]!r} is not a date like 2014-09-23")
     leap = on.year % 4 == 0 and (on.year % 100 != 0 or on.year % 400 == 0)
     # Whole years on `on`: the difference of the years, less one while the
     # birthday is still to come that year. A 29 February birthday is on
     # 1 March in a year that is not a leap year. Negative: not yet born.
+    # A date_of_birth that is not a real YYYY-MM-DD date gives no age.
     con.execute(f"""
         CREATE TABLE child AS
-        SELECT rid, child_id,
+        SELECT rid, child_id, dob_text,
                {on.year} - year(dob)
                - CASE WHEN {on.month * 100 + on.day}
                            < CASE WHEN month(dob) = 2 AND day(dob) = 29 AND NOT {str(leap).lower()} THEN 301
                                   ELSE month(dob) * 100 + day(dob) END
                       THEN 1 ELSE 0 END AS age
-        FROM (SELECT rowid AS rid, trim(coalesce(c0, ''), {WS_STR}) AS child_id, CAST(trim(c1, {WS_STR}) AS DATE) AS dob
+        FROM (SELECT rowid AS rid, trim(coalesce(c0, ''), {WS_STR}) AS child_id, c1 AS dob_text,
+                     CASE WHEN regexp_full_match(trim(c1, {WS_STR}), '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}')
+                          THEN TRY_CAST(trim(c1, {WS_STR}) AS DATE) END AS dob
               FROM answers)""")
+    bad = con.execute("SELECT child_id, dob_text FROM child WHERE age IS NULL ORDER BY rid LIMIT 1").fetchone()
+    if bad:
+        raise InputError(f"{path}: child {bad[0]}: date_of_birth {bad[1]!r} is not a date like 2014-09-23")
     bad = con.execute("""SELECT child_id FROM child WHERE child_id = '' OR strlen(child_id) > 64
                          ORDER BY rid LIMIT 1""").fetchone()
     if bad:
@@ -259,27 +258,26 @@ def read_current(con, path, streams):
         return
     if header_of(path) != ["child_id", "stream_id", "annual_amount"]:
         raise InputError(f"{path}:1: the columns must be child_id, stream_id, annual_amount")
-    con.execute(f"""CREATE TABLE raw_current AS
-                    SELECT trim(coalesce(c0, ''), {WS_STR}) AS child_id, trim(coalesce(c1, ''), {WS_STR}) AS stream_id,
-                           trim(coalesce(c2, ''), {WS_STR}) AS amount
-                    FROM {read_csv_sql(path, 3)}""")
     # Pence::parse: an optional '-', an optional '£', whole pounds (with or
-    # without correct thousands separators), then 1 or 2 decimals if a '.'.
-    bad = con.execute("""
-        SELECT child_id, stream_id, amount FROM raw_current
-        WHERE NOT regexp_full_match(amount, '-?£?([0-9]+|[0-9]{1,3}(,[0-9]{3})+)(\\.[0-9]{1,2})?')
-           OR TRY_CAST(replace(replace(replace(amount, '-', ''), '£', ''), ',', '') AS DECIMAL(38,2)) > 10000000
-           OR (starts_with(amount, '-')
-               AND CAST(replace(replace(replace(amount, '-', ''), '£', ''), ',', '') AS DECIMAL(38,2)) <> 0)
-        LIMIT 1""").fetchone()
+    # without correct thousands separators), then 1 or 2 decimals if a '.';
+    # allot then takes £0 to £10,000,000 (so '-' only before a zero).
+    con.execute(f"""
+        CREATE TABLE current_amounts AS
+        SELECT c.rid, r.child_id, r.stream_id, r.amount,
+               CASE WHEN regexp_full_match(r.amount, '-?£?([0-9]+|[0-9]{{1,3}}(,[0-9]{{3}})+)(\\.[0-9]{{1,2}})?')
+                    THEN TRY_CAST(TRY_CAST(replace(replace(replace(r.amount, '-', ''), '£', ''), ',', '')
+                                           AS DECIMAL(18,2)) * 100 AS BIGINT) END AS current_pence
+        FROM (SELECT trim(coalesce(c0, ''), {WS_STR}) AS child_id, trim(coalesce(c1, ''), {WS_STR}) AS stream_id,
+                     trim(coalesce(c2, ''), {WS_STR}) AS amount
+              FROM {read_csv_sql(path, 3)}) r
+        LEFT JOIN child c ON c.child_id = r.child_id""")
+    bad = con.execute("""SELECT child_id, stream_id, amount FROM current_amounts
+                         WHERE current_pence IS NULL OR current_pence > 1000000000
+                            OR (current_pence <> 0 AND starts_with(amount, '-'))
+                         LIMIT 1""").fetchone()
     if bad:
         raise InputError(f"{path}: {bad[0]} {bad[1]}: annual_amount {bad[2]!r} is not an amount "
                          "from £0 to £10,000,000 like 1234.50")
-    con.execute("""CREATE TABLE current_amounts AS
-                   SELECT c.rid, r.child_id, r.stream_id,
-                          CAST(CAST(replace(replace(replace(r.amount, '-', ''), '£', ''), ',', '') AS DECIMAL(18,2))
-                               * 100 AS BIGINT) AS current_pence
-                   FROM raw_current r LEFT JOIN child c ON c.child_id = r.child_id""")
     checks = [
         ("SELECT child_id FROM current_amounts WHERE rid IS NULL LIMIT 1",
          lambda r: f"child_id: {r[0]} is not in the answers file"),
@@ -498,15 +496,13 @@ SUMMARY_KEYS = ["old_indicative_pence", "old_protected_pence", "new_indicative_p
 
 
 def largest_changes(candidates):
-    """allot's running list (simulate.rs), replayed over the candidates in
-    input order: a change goes in if the list is not full or it is strictly
-    larger than the list's smallest; the list is kept sorted by size, then
-    child id, and cut to 10. Children outside the candidates could only ever
-    take a place a candidate does not need, so the result is the same as
-    over all children."""
+    """allot's list (simulate.rs): the 10 largest non-zero changes by size,
+    ties broken by child id, whatever the input order. Children outside the
+    candidates could only ever take a place a candidate does not need, so the
+    result is the same as over all children."""
     largest = []
     for child_id, old, new, change in candidates:
-        if len(largest) < LARGEST or abs(change) > abs(largest[-1]["change_pence"]):
+        if len(largest) < LARGEST or abs(change) >= abs(largest[-1]["change_pence"]):
             largest.append({"child_id": child_id, "old_pence": old, "new_pence": new, "change_pence": change})
             largest.sort(key=lambda c: (-abs(c["change_pence"]), c["child_id"].encode()))
             del largest[LARGEST:]

@@ -358,11 +358,11 @@ def add(s, old_ind, old, new_ind, new):
 
 
 def push_largest(largest, change):
-    """simulate.rs's running list of the largest changes: in only if it is
-    not full or the change is strictly larger than its smallest; sorted by
-    size, then child id; cut to 10."""
+    """simulate.rs's list of the largest changes: in if it is not full or the
+    change is at least as large as its smallest; sorted by size, then child
+    id; cut to 10 (so the result does not depend on input order)."""
     if change["change_pence"] != 0 and (len(largest) < LARGEST
-                                        or abs(change["change_pence"]) > abs(largest[-1]["change_pence"])):
+                                        or abs(change["change_pence"]) >= abs(largest[-1]["change_pence"])):
         largest.append(change)
         largest.sort(key=lambda c: (-abs(c["change_pence"]), c["child_id"].encode()))
         del largest[LARGEST:]

@@ -362,7 +362,7 @@ impl Baseline<'_> {
                 bin.children += 1;
             }
             let smallest_kept = part.largest.last().map_or(0, |c| c.change_pence.abs());
-            if change != 0 && (part.largest.len() < LARGEST || change.abs() > smallest_kept) {
+            if change != 0 && (part.largest.len() < LARGEST || change.abs() >= smallest_kept) {
                 part.largest.push(ChildChange {
                     child_id: child.child_id.clone(),
                     old_pence: old_integrated,
