@@ -522,88 +522,20 @@ impl Store for SqlStore {
         let area_text = area.to_string();
         let org_columns = format!("{}, created_at_ms, created_by", rows::ORGANISATION_COLUMNS);
         let pro_columns = format!("{}, created_at_ms, created_by", rows::PROFESSIONAL_COLUMNS);
-        let r = records;
-        insert_many(
-            &mut tx,
-            self.engine,
-            Rows {
-                table: "organisations",
-                columns: &org_columns,
-                items: &r.organisations,
-                to_args: rows::organisation_args,
-            },
-            stamp,
-            Some(&mut tally),
-        )
-        .await?;
-        insert_many(
-            &mut tx,
-            self.engine,
-            Rows {
-                table: "professionals",
-                columns: &pro_columns,
-                items: &r.professionals,
-                to_args: rows::professional_args,
-            },
-            stamp,
-            Some(&mut tally),
-        )
-        .await?;
-        insert_many(
-            &mut tx,
-            self.engine,
-            Rows { table: "children", columns: rows::CHILD_COLUMNS, items: &r.children, to_args: rows::child_args },
-            stamp,
-            Some(&mut tally),
-        )
-        .await?;
-        insert_many(
-            &mut tx,
-            self.engine,
-            Rows {
-                table: "family_members",
-                columns: rows::FAMILY_COLUMNS,
-                items: &r.family_members,
-                to_args: rows::family_args,
-            },
-            stamp,
-            Some(&mut tally),
-        )
-        .await?;
-        insert_many(
-            &mut tx,
-            self.engine,
-            Rows { table: "consents", columns: rows::CONSENT_COLUMNS, items: &r.consents, to_args: rows::consent_args },
-            stamp,
-            Some(&mut tally),
-        )
-        .await?;
-        insert_many(
-            &mut tx,
-            self.engine,
-            Rows {
-                table: "lead_assignments",
-                columns: rows::LEAD_COLUMNS,
-                items: &r.lead_assignments,
-                to_args: rows::lead_args,
-            },
-            stamp,
-            Some(&mut tally),
-        )
-        .await?;
-        insert_many(
-            &mut tx,
-            self.engine,
-            Rows {
-                table: "allocations",
-                columns: rows::ALLOCATION_COLUMNS,
-                items: &r.allocations,
-                to_args: rows::allocation_args,
-            },
-            stamp,
-            Some(&mut tally),
-        )
-        .await?;
+        // Parents before children, so every reference finds its record.
+        macro_rules! load {
+            ($table:literal, $columns:expr, $items:ident, $to_args:path) => {
+                let rows = Rows { table: $table, columns: $columns, items: &records.$items, to_args: $to_args };
+                insert_many(&mut tx, self.engine, rows, stamp, Some(&mut tally)).await?;
+            };
+        }
+        load!("organisations", &org_columns, organisations, rows::organisation_args);
+        load!("professionals", &pro_columns, professionals, rows::professional_args);
+        load!("children", rows::CHILD_COLUMNS, children, rows::child_args);
+        load!("family_members", rows::FAMILY_COLUMNS, family_members, rows::family_args);
+        load!("consents", rows::CONSENT_COLUMNS, consents, rows::consent_args);
+        load!("lead_assignments", rows::LEAD_COLUMNS, lead_assignments, rows::lead_args);
+        load!("allocations", rows::ALLOCATION_COLUMNS, allocations, rows::allocation_args);
         log_change(
             &mut tx,
             area,

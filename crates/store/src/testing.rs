@@ -101,3 +101,49 @@ macro_rules! on_both_engines {
         }
     )*};
 }
+
+/// An area set up for a test: a council and two SEN caseworkers in it.
+#[derive(Debug, Clone, Copy)]
+pub struct SeededArea {
+    pub area: allot_domain::AreaId,
+    pub council: allot_domain::OrganisationId,
+    pub caseworkers: [allot_domain::ProfessionalId; 2],
+}
+
+/// Creates the area `code` with a council and two caseworkers (Asha, Ben).
+pub async fn seed_area(store: &dyn Store, code: &str) -> SeededArea {
+    use allot_domain::organisation::{Organisation, OrganisationKind};
+    use allot_domain::professional::{Professional, ProfessionalRole};
+    use allot_domain::{Actor, AreaCode, Name, OrganisationId, ProfessionalId, Stamp};
+    let stamp = Stamp::now(Actor::parse("setup").expect("actor"));
+    let area = store
+        .create_area(&AreaCode::parse(code).expect("code"), &Name::parse("Test Council").expect("name"), &stamp)
+        .await
+        .expect("create area")
+        .id;
+    let council = Organisation {
+        id: OrganisationId::new(),
+        area_id: area,
+        kind: OrganisationKind::Council,
+        name: Name::parse("Test Council").expect("name"),
+        code: None,
+    };
+    let caseworker = |name: &str| Professional {
+        id: ProfessionalId::new(),
+        area_id: area,
+        organisation_id: council.id,
+        name: Name::parse(name).expect("name"),
+        role: ProfessionalRole::SenCaseworker,
+        team: Name::parse("SEN North").expect("team"),
+        email: format!("{}@council.example", name.to_lowercase()),
+    };
+    let (asha, ben) = (caseworker("Asha"), caseworker("Ben"));
+    let seeded = SeededArea { area, council: council.id, caseworkers: [asha.id, ben.id] };
+    let records = allot_domain::records::AreaRecords {
+        organisations: vec![council],
+        professionals: vec![asha, ben],
+        ..Default::default()
+    };
+    store.load_records(area, &records, &stamp, &|_, _| {}).await.expect("load records");
+    seeded
+}

@@ -4,10 +4,7 @@
 use allot_domain::child::{ChildDetails, ChildForm};
 use allot_domain::consent::{ConsentDetails, ConsentGiver, SharedInformation};
 use allot_domain::family::FamilyMemberForm;
-use allot_domain::organisation::{Organisation, OrganisationKind};
 use allot_domain::paging::{ChildQuery, ChildSort};
-use allot_domain::professional::{Professional, ProfessionalRole};
-use allot_domain::records::AreaRecords;
 use allot_domain::{Actor, AreaCode, AreaId, EhcPlanStatus, Name, OrganisationId, PrimaryNeed, ProfessionalId, Stamp};
 use allot_store::testing::TestDatabase;
 use allot_store::{Engine, SqlStore, Store, StoreError, on_both_engines};
@@ -42,30 +39,10 @@ async fn area(store: &SqlStore, code: &str) -> AreaId {
         .id
 }
 
-/// An area with a council, a school and two caseworkers.
+/// An area with a council and two caseworkers.
 async fn area_with_staff(store: &SqlStore, code: &str) -> (AreaId, OrganisationId, [ProfessionalId; 2]) {
-    let area = area(store, code).await;
-    let council = Organisation {
-        id: OrganisationId::new(),
-        area_id: area,
-        kind: OrganisationKind::Council,
-        name: Name::parse("Council").unwrap(),
-        code: None,
-    };
-    let pro = |name: &str| Professional {
-        id: ProfessionalId::new(),
-        area_id: area,
-        organisation_id: council.id,
-        name: Name::parse(name).unwrap(),
-        role: ProfessionalRole::SenCaseworker,
-        team: Name::parse("SEN North").unwrap(),
-        email: format!("{}@council.example", name.to_lowercase()),
-    };
-    let (a, b) = (pro("Asha"), pro("Ben"));
-    let ids = [a.id, b.id];
-    let records = AreaRecords { organisations: vec![council.clone()], professionals: vec![a, b], ..Default::default() };
-    store.load_records(area, &records, &stamp("setup"), &|_, _| {}).await.unwrap();
-    (area, council.id, ids)
+    let seeded = allot_store::testing::seed_area(store, code).await;
+    (seeded.area, seeded.council, seeded.caseworkers)
 }
 
 on_both_engines!(

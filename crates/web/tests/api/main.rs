@@ -1,10 +1,7 @@
 //! HTTP tests: the real app on a real port, on a fresh database per test,
 //! on SQLite and on PostgreSQL.
 
-use allot_domain::organisation::{Organisation, OrganisationKind};
-use allot_domain::professional::{Professional, ProfessionalRole};
-use allot_domain::records::AreaRecords;
-use allot_domain::{Actor, AreaCode, AreaId, Name, OrganisationId, ProfessionalId, Stamp};
+use allot_domain::{AreaId, OrganisationId, ProfessionalId};
 use allot_store::testing::TestDatabase;
 use allot_store::{SqlStore, Store, on_both_engines};
 use serde_json::{Value, json};
@@ -22,37 +19,20 @@ struct TestApp {
 
 async fn spawn(db: TestDatabase) -> TestApp {
     let store = Arc::new(db.store().await);
-    let stamp = Stamp::now(Actor::parse("setup").unwrap());
-    let area = store
-        .create_area(&AreaCode::parse("E06000001").unwrap(), &Name::parse("Test Council").unwrap(), &stamp)
-        .await
-        .unwrap()
-        .id;
-    let council = Organisation {
-        id: OrganisationId::new(),
-        area_id: area,
-        kind: OrganisationKind::Council,
-        name: Name::parse("Test Council").unwrap(),
-        code: None,
-    };
-    let pro = |name: &str| Professional {
-        id: ProfessionalId::new(),
-        area_id: area,
-        organisation_id: council.id,
-        name: Name::parse(name).unwrap(),
-        role: ProfessionalRole::SenCaseworker,
-        team: Name::parse("SEN North").unwrap(),
-        email: "x@council.example".into(),
-    };
-    let (a, b) = (pro("Asha"), pro("Ben"));
-    let caseworkers = [a.id, b.id];
-    let records = AreaRecords { organisations: vec![council.clone()], professionals: vec![a, b], ..Default::default() };
-    store.load_records(area, &records, &stamp, &|_, _| {}).await.unwrap();
+    let seeded = allot_store::testing::seed_area(store.as_ref(), "E06000001").await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let dyn_store: Arc<dyn Store> = store.clone();
     tokio::spawn(async move { allot_web::serve(listener, dyn_store).await.unwrap() });
-    TestApp { base, client: reqwest::Client::new(), store, area, council: council.id, caseworkers, _db: db }
+    TestApp {
+        base,
+        client: reqwest::Client::new(),
+        store,
+        area: seeded.area,
+        council: seeded.council,
+        caseworkers: seeded.caseworkers,
+        _db: db,
+    }
 }
 
 impl TestApp {
