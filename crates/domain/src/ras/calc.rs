@@ -192,6 +192,10 @@ pub fn evaluate_into(
         return Err(EvaluationError::WrongShape { child_id: child_id() });
     }
     let age = age_on(date_of_birth, on).ok_or_else(|| EvaluationError::NotYetBorn { child_id: child_id(), on })?;
+    // Whatever its age factors, a policy is for children and young people up to 25.
+    if age > super::policy::MAX_AGE {
+        return Err(EvaluationError::OutsideAgeRange { child_id: child_id(), age, on });
+    }
     out.age = age;
     out.streams.clear();
     out.streams.resize(policy.streams.len(), StreamAllocation::EMPTY);

@@ -135,6 +135,13 @@ fn points_below_the_threshold_give_nothing_and_optional_questions_score_zero() {
     assert_eq!(missing.unwrap_err().to_string(), "child C1: question \"care\" must be answered");
     let too_old = evaluate(&policy, &child(date(2000, 1, 1), vec![Some(1), None]), date(2026, 11, 22), &[None]);
     assert!(too_old.unwrap_err().to_string().contains("is 26"));
+    // Also when no stream has age factors.
+    let ageless = Policy::parse(&SMALL.replace("  [[stream.age_factor]]\n  min_age = 0\n  max_age = 4\n  factor = \"0.5\"\n\n  [[stream.age_factor]]\n  min_age = 5\n  max_age = 25\n  factor = \"1\"\n", "")).unwrap();
+    assert!(ageless.streams[0].age_factors.is_empty());
+    assert!(evaluate(&ageless, &child(date(2000, 11, 23), vec![Some(1), None]), date(2026, 11, 22), &[None]).is_ok());
+    let err =
+        evaluate(&ageless, &child(date(2000, 11, 22), vec![Some(1), None]), date(2026, 11, 22), &[None]).unwrap_err();
+    assert!(err.to_string().contains("is 26"), "{err}");
 }
 
 #[test]
