@@ -223,13 +223,16 @@ async fn replace_child(
     Ok(updated)
 }
 
+/// Whether `table` holds a record `id` in `area` (`table` is one of ours,
+/// never user input).
+async fn exists_in_area(conn: &mut AnyConnection, table: &str, area: AreaId, id: &str) -> StoreResult<bool> {
+    let sql = format!("SELECT 1 FROM {table} WHERE area_id = $1 AND id = $2");
+    let found: Option<(i64,)> = sqlx::query_as(&sql).bind(area.to_string()).bind(id).fetch_optional(conn).await?;
+    Ok(found.is_some())
+}
+
 async fn child_exists(conn: &mut AnyConnection, area: AreaId, id: ChildId) -> StoreResult<()> {
-    let found: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM children WHERE area_id = $1 AND id = $2")
-        .bind(area.to_string())
-        .bind(id.to_string())
-        .fetch_optional(conn)
-        .await?;
-    found.map(|_| ()).ok_or(StoreError::NotFound)
+    if exists_in_area(conn, "children", area, &id.to_string()).await? { Ok(()) } else { Err(StoreError::NotFound) }
 }
 
 impl SqlStore {
@@ -780,12 +783,7 @@ impl Store for SqlStore {
     ) -> StoreResult<Consent> {
         let mut tx = self.write().await?;
         let subject = fetch_child(&mut tx, area, child).await?.ok_or(StoreError::NotFound)?;
-        let org: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM organisations WHERE area_id = $1 AND id = $2")
-            .bind(area.to_string())
-            .bind(details.organisation_id.to_string())
-            .fetch_optional(&mut *tx)
-            .await?;
-        if org.is_none() {
+        if !exists_in_area(&mut tx, "organisations", area, &details.organisation_id.to_string()).await? {
             return Err(StoreError::Refused("there is no such organisation in this area".into()));
         }
         match details.given_by {
@@ -913,12 +911,7 @@ impl Store for SqlStore {
             .ok_or_else(|| StoreError::Refused("give a reason for the change of lead professional".into()))?;
         let mut tx = self.write().await?;
         child_exists(&mut tx, area, child).await?;
-        let found: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM professionals WHERE area_id = $1 AND id = $2")
-            .bind(area.to_string())
-            .bind(professional.to_string())
-            .fetch_optional(&mut *tx)
-            .await?;
-        if found.is_none() {
+        if !exists_in_area(&mut tx, "professionals", area, &professional.to_string()).await? {
             return Err(StoreError::Refused("there is no such professional in this area".into()));
         }
         let current: Option<(String,)> =
