@@ -75,3 +75,12 @@ id_type!(
     /// A stored allocation: one completed questionnaire and its result.
     AllocationId
 );
+id_type!(
+    /// Someone who signs in: staff, a provider, a parent or a young person.
+    UserId
+);
+id_type!(
+    /// An organisation's involvement with a child (a school placement, an
+    /// ISF, a commissioned service, NHS funding).
+    InvolvementId
+);

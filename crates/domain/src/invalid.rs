@@ -32,6 +32,11 @@ impl Invalid {
         if self.0.is_empty() { Ok(value()) } else { Err(self) }
     }
 
+    /// The fields with problems, in the order found.
+    pub fn fields(&self) -> Vec<&str> {
+        self.0.iter().map(|e| e.field.as_str()).collect()
+    }
+
     /// A single-field error.
     pub fn one(field: &str, message: impl fmt::Display) -> Self {
         let mut invalid = Invalid::default();

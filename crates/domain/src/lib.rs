@@ -9,6 +9,8 @@
 
 #![forbid(unsafe_code)]
 
+pub mod access;
+pub mod audit;
 pub mod child;
 pub mod codes;
 pub mod consent;
@@ -24,7 +26,10 @@ pub mod professional;
 pub mod ras;
 pub mod records;
 pub mod text;
+pub mod totp;
+pub mod user;
 
+pub use access::{Role, Section};
 pub use child::{Child, ChildDetails, ChildForm, ChildView, EhcPlanStatus, PrimaryNeed, Sex};
 pub use dates::{FinancialYear, age_on};
 pub use identifiers::{NhsNumber, Postcode, Upn};

@@ -106,17 +106,26 @@ impl Actor {
     }
 }
 
-/// Who made a change and when: kept beside every change Allot stores.
+/// Who made a change, in which role, and when: kept beside every change
+/// Allot stores and in the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stamp {
     pub by: Actor,
+    /// The role a signed-in person acted in; `None` for a process such as
+    /// the command line or the demo loader.
+    pub role: Option<crate::access::Role>,
     pub at: jiff::Timestamp,
 }
 
 impl Stamp {
-    /// `by`, now.
+    /// A process, `by`, now.
     pub fn now(by: Actor) -> Stamp {
-        Stamp { by, at: jiff::Timestamp::now() }
+        Stamp { by, role: None, at: jiff::Timestamp::now() }
+    }
+
+    /// The role as the audit trail records it.
+    pub fn role_code(&self) -> &'static str {
+        self.role.map_or("system", crate::access::Role::code)
     }
 }
 
