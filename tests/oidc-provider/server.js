@@ -22,6 +22,10 @@ import http from 'node:http';
 
 import Provider from 'oidc-provider';
 
+// stdout carries exactly one line (READY ...): oidc-provider prints its
+// notices with console.info, so send every console output to stderr.
+for (const level of ['log', 'info', 'debug']) console[level] = console.error;
+
 function fail(message) {
   process.stderr.write(`oidc-provider test server: ${message}\n`);
   process.exit(2);
@@ -36,7 +40,7 @@ function requiredEnv(name) {
 const clientId = requiredEnv('OIDC_CLIENT_ID');
 const clientSecret = requiredEnv('OIDC_CLIENT_SECRET');
 const redirectUri = requiredEnv('OIDC_REDIRECT_URI');
-const port = Number.parseInt(process.env.OIDC_PORT ?? '0', 10);
+const port = Number.parseInt(process.env.OIDC_PORT || '0', 10);
 if (!Number.isInteger(port) || port < 0 || port > 65535) fail('OIDC_PORT must be a port number (0 = any free port)');
 const pkceRequired = !['0', 'false', 'no'].includes((process.env.OIDC_PKCE_REQUIRED ?? '').toLowerCase());
 const debug = ['1', 'true', 'yes'].includes((process.env.OIDC_DEBUG ?? '').toLowerCase());
@@ -266,9 +270,15 @@ server.listen(port, '127.0.0.1', () => {
 
   provider.on('server_error', (_ctx, err) => process.stderr.write(`server_error: ${err.stack}\n`));
   if (debug) {
-    for (const event of ['authorization.error', 'grant.error', 'userinfo.error', 'interaction.started',
-      'interaction.ended', 'grant.success', 'authorization.success']) {
-      provider.on(event, (_ctx, arg) => process.stderr.write(`${event}${arg?.message ? `: ${arg.message} ${arg.error_description ?? ''}` : ''}\n`));
+    const events = ['interaction.started', 'interaction.ended', 'authorization.success', 'authorization.error',
+      'grant.success', 'grant.error', 'userinfo.error'];
+    for (const event of events) {
+      provider.on(event, (_ctx, arg) => {
+        let detail = '';
+        if (event === 'interaction.started') detail = JSON.stringify(arg); // the prompt
+        else if (arg instanceof Error) detail = `${arg.message} ${arg.error_description ?? ''}`;
+        process.stderr.write(`oidc: ${event} ${detail}\n`);
+      });
     }
   }
 

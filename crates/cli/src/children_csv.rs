@@ -187,7 +187,9 @@ pub async fn export(
     let mut count = 0u64;
     let mut query = ChildQuery { limit: 500, ..ChildQuery::default() };
     loop {
-        let page = store.list_children(area, &query).await?;
+        // The export is an operator's: the whole area.
+        let everyone = allot_domain::access::ChildScope::Everyone;
+        let page = store.list_children(area, &everyone, jiff::Timestamp::now(), &query).await?;
         for child in &page.items {
             match csv_out.as_mut() {
                 Some(w) => {

@@ -215,7 +215,7 @@ pub fn section_allowed(role: Role, section: Section, op: Op) -> bool {
         (Role::NhsBudgetLead, Op::Read) => matches!(section, Record | Consent | Budget),
         (Role::SchoolSenco | Role::FinanceOfficer, Op::Read) => matches!(section, Record | Budget),
         (Role::ProviderStaff, Op::Read) => section == Record,
-        (Role::Auditor, Op::Read) => true,
+        (Role::Auditor, Op::Read) => section != SubjectAccess,
         _ => false,
     }
 }
@@ -344,7 +344,8 @@ mod tests {
         assert!(may(&provider, child, &isf, Section::Record, Op::Read));
         assert!(!may(&provider, child, &isf, Section::Family, Op::Read));
         assert!(!may(&provider, child, &isf, Section::Budget, Op::Read));
-        let placement = ChildFacts { involvements: vec![(org, InvolvementKind::SchoolPlacement)], ..Default::default() };
+        let placement =
+            ChildFacts { involvements: vec![(org, InvolvementKind::SchoolPlacement)], ..Default::default() };
         assert!(!may(&provider, child, &placement, Section::Record, Op::Read));
     }
 

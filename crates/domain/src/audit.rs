@@ -132,7 +132,10 @@ impl ChainCheck {
             self.problem(format!("entry {} is out of place: expected entry {}", s.seq, self.next_seq));
         }
         if s.prev_hash != self.prev_hash {
-            self.problem(format!("entry {} does not follow the entry before it (an entry was removed, added or moved)", s.seq));
+            self.problem(format!(
+                "entry {} does not follow the entry before it (an entry was removed, added or moved)",
+                s.seq
+            ));
         }
         if chain_hash(s.seq, &s.prev_hash, &s.entry) != s.hash {
             self.problem(format!("entry {} has been changed since it was written", s.seq));
@@ -213,7 +216,10 @@ mod tests {
     fn the_hash_is_stable() {
         // Checked independently (Python hashlib over the same length-prefixed
         // fields): if this changes, every stored chain stops verifying.
-        assert_eq!(chain_hash(1, GENESIS_HASH, &entry(0)), "c09735653548f58dd5ba2c6509f6bdd7690d561a4285b05bd95b1d10d466b3e3");
+        assert_eq!(
+            chain_hash(1, GENESIS_HASH, &entry(0)),
+            "c09735653548f58dd5ba2c6509f6bdd7690d561a4285b05bd95b1d10d466b3e3"
+        );
         assert_ne!(chain_hash(1, GENESIS_HASH, &entry(0)), chain_hash(2, GENESIS_HASH, &entry(0)));
     }
 

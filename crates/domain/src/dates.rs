@@ -43,6 +43,15 @@ fn birthday_in(date_of_birth: Date, year: i16) -> (i8, i8) {
     if (m, d) == (2, 29) && date(year, 2, 1).days_in_month() == 28 { (3, 1) } else { (m, d) }
 }
 
+/// The latest date of birth of someone who is at least `age` on `on`
+/// (so "aged 16 or over" is "born on or before this date", which a
+/// database can index).
+pub fn born_on_or_before(on: Date, age: i16) -> Date {
+    // jiff clamps 29 February to the 28th in a common year, which is what
+    // `age_on`'s 1 March birthdays need (tested exhaustively around leap days).
+    on.checked_sub(jiff::Span::new().years(age)).expect("in range")
+}
+
 /// The date on which someone reaches `age` (their `age`th birthday).
 pub fn birthday(date_of_birth: Date, age: i16) -> Date {
     let year = date_of_birth.year() + age;
@@ -183,7 +192,29 @@ mod tests {
         }
     }
 
+    #[test]
+    fn born_on_or_before_agrees_with_age_on_around_every_leap_day() {
+        let days = |from: Date, n: i32| (0..n).map(move |i| from.checked_add(jiff::Span::new().days(i)).unwrap());
+        for on in days(date(2024, 2, 20), 20).chain(days(date(2025, 2, 20), 20)).chain(days(date(2028, 2, 20), 20)) {
+            for dob in days(date(2007, 2, 20), 20).chain(days(date(2008, 2, 20), 20)).chain(days(date(2012, 2, 20), 20))
+            {
+                for age in [15, 16, 17, 20] {
+                    let old_enough = age_on(dob, on).is_some_and(|a| a >= age as u32);
+                    assert_eq!(dob <= born_on_or_before(on, age), old_enough, "born {dob}, on {on}, age {age}");
+                }
+            }
+        }
+    }
+
     proptest! {
+        #[test]
+        fn born_on_or_before_agrees_with_age_on(on_days in 0i32..40_000, dob_days in 0i32..40_000, age in 0i16..26) {
+            let on = date(1950, 1, 1).checked_add(jiff::Span::new().days(on_days)).unwrap();
+            let dob = date(1950, 1, 1).checked_add(jiff::Span::new().days(dob_days)).unwrap();
+            let old_enough = age_on(dob, on).is_some_and(|a| a >= age as u32);
+            prop_assert_eq!(dob <= born_on_or_before(on, age), old_enough);
+        }
+
         #[test]
         fn every_day_is_in_exactly_one_financial_year(days in 0i32..60_000) {
             let day = date(1950, 1, 1).checked_add(jiff::Span::new().days(days)).unwrap();

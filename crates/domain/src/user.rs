@@ -94,7 +94,9 @@ impl UserForm {
                 }
                 match (role, children.len()) {
                     (_, 0) => inv.push("children", "link a parent or young person to at least one child"),
-                    (Role::YoungPerson, n) if n > 1 => inv.push("children", "a young person is linked to their own record only"),
+                    (Role::YoungPerson, n) if n > 1 => {
+                        inv.push("children", "a young person is linked to their own record only")
+                    }
                     _ => {}
                 }
             } else {
@@ -178,7 +180,11 @@ mod tests {
     fn a_parent_is_linked_to_children_not_to_an_organisation() {
         let e = form("parent_carer").parse().unwrap_err();
         assert_eq!(e.fields(), ["organisation_id", "children"]);
-        let ok = UserForm { organisation_id: None, children: Some(vec![ChildId::new().to_string()]), ..form("parent_carer") };
+        let ok = UserForm {
+            organisation_id: None,
+            children: Some(vec![ChildId::new().to_string()]),
+            ..form("parent_carer")
+        };
         assert_eq!(ok.parse().unwrap().children.len(), 1);
         let two = vec![ChildId::new().to_string(), ChildId::new().to_string()];
         let yp = UserForm { organisation_id: None, children: Some(two), ..form("young_person") };

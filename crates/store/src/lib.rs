@@ -12,24 +12,34 @@
 
 #![forbid(unsafe_code)]
 
+mod access;
+mod audit;
 mod migrate;
 mod rows;
 mod sql;
 pub mod testing;
 mod url;
 
+pub use access::SessionChange;
 pub use sql::SqlStore;
 pub use url::{DatabaseUrl, Engine};
 
+use allot_domain::access::{ChildFacts, ChildScope};
+use allot_domain::audit::{AuditEntry, Checkpoint, SealedEntry};
 use allot_domain::child::{Child, ChildDetails};
 use allot_domain::consent::{Consent, ConsentDetails};
 use allot_domain::family::{FamilyMember, FamilyMemberDetails};
 use allot_domain::ids::RasPolicyId;
+use allot_domain::ids::{InvolvementId, UserId};
+use allot_domain::involvement::{Involvement, InvolvementDetails};
 use allot_domain::organisation::{Area, Organisation};
 use allot_domain::paging::{ChildQuery, Cursor};
 use allot_domain::professional::{LeadAssignment, Professional};
 use allot_domain::ras::{Policy, PublishedPolicy, StoredAllocation};
 use allot_domain::records::AreaRecords;
+use allot_domain::session::SessionTimes;
+use allot_domain::totp::TotpSecret;
+use allot_domain::user::{User, UserDetails, Username};
 use allot_domain::{AreaCode, AreaId, ChildId, ChildReference, ConsentId, Name, ProfessionalId, Stamp};
 
 /// What can go wrong at the storage boundary. The first variants are
@@ -83,15 +93,48 @@ pub struct ImportSummary {
     pub unchanged: u64,
 }
 
-/// One entry of the change log.
+/// One change to a record, from the audit trail.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Change {
     pub at: jiff::Timestamp,
     pub actor: String,
+    pub role: String,
     pub entity: String,
     pub entity_id: String,
     pub action: String,
     pub detail: serde_json::Value,
+}
+
+/// What someone signs in with. Never leaves the store except for checking.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Credentials {
+    /// An argon2id hash in PHC form; `None` for someone who signs in only
+    /// through the council's identity provider.
+    pub password_hash: Option<String>,
+    pub totp_secret: Option<TotpSecret>,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Credentials(..)")
+    }
+}
+
+/// A signed-in session. The token itself is never stored, only its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub token_hash: String,
+    pub user_id: UserId,
+    /// Sent back with every form and unsafe API call made with the cookie.
+    pub csrf_token: String,
+    pub times: SessionTimes,
+}
+
+/// Records that belong to one child and have ids of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChildRecord {
+    Consent,
+    Involvement,
 }
 
 /// Reports progress of a long job: `(done, total)`.
@@ -141,7 +184,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         details: &ChildDetails,
         stamp: &Stamp,
     ) -> StoreResult<Child>;
-    async fn list_children(&self, area: AreaId, query: &ChildQuery) -> StoreResult<Page<Child>>;
+    /// One page of the children in `scope` (as it stands at `at`).
+    async fn list_children(
+        &self,
+        area: AreaId,
+        scope: &ChildScope,
+        at: jiff::Timestamp,
+        query: &ChildQuery,
+    ) -> StoreResult<Page<Child>>;
     async fn count_children(&self, area: AreaId) -> StoreResult<u64>;
     /// Creates or updates children matched on their reference, all in one
     /// transaction: either every row lands or none does.
@@ -168,8 +218,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         details: &ConsentDetails,
         stamp: &Stamp,
     ) -> StoreResult<Consent>;
-    /// Withdraws a consent from `stamp.at`; withdrawing twice is refused.
-    async fn withdraw_consent(&self, area: AreaId, id: ConsentId, stamp: &Stamp) -> StoreResult<Consent>;
+    /// Withdraws a consent from `stamp.at`, recording why; withdrawing
+    /// twice is refused.
+    async fn withdraw_consent(&self, area: AreaId, id: ConsentId, reason: &str, stamp: &Stamp) -> StoreResult<Consent>;
     async fn consents(&self, area: AreaId, child: ChildId) -> StoreResult<Vec<Consent>>;
     /// Makes `professional` the child's lead professional from `stamp.at`,
     /// closing the current spell at the same instant.
@@ -200,7 +251,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// The policy in force on `on`: the latest effective on or before it.
     async fn current_policy(&self, area: AreaId, on: jiff::civil::Date) -> StoreResult<Option<PublishedPolicy>>;
     /// Stores a completed questionnaire and its result.
-    async fn record_allocation(&self, allocation: &StoredAllocation) -> StoreResult<()>;
+    async fn record_allocation(&self, allocation: &StoredAllocation, stamp: &Stamp) -> StoreResult<()>;
     /// A child's allocations, oldest first.
     async fn allocations(&self, area: AreaId, child: ChildId) -> StoreResult<Vec<StoredAllocation>>;
     /// Each child's latest allocation, with the child's date of birth, in
@@ -210,6 +261,102 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         area: AreaId,
     ) -> StoreResult<Vec<(ChildReference, jiff::civil::Date, StoredAllocation)>>;
 
-    /// The change log for one record, oldest first.
+    /// The changes to one record, oldest first.
     async fn changes(&self, area: AreaId, entity_id: &str) -> StoreResult<Vec<Change>>;
+
+    // People and access
+    async fn create_user(
+        &self,
+        area: AreaId,
+        details: &UserDetails,
+        credentials: &Credentials,
+        stamp: &Stamp,
+    ) -> StoreResult<User>;
+    async fn users(&self, area: AreaId) -> StoreResult<Vec<User>>;
+    async fn user(&self, area: AreaId, id: UserId) -> StoreResult<User>;
+    /// The user with this name, in whichever area, with their credentials.
+    async fn user_for_sign_in(&self, username: &Username) -> StoreResult<Option<(User, Credentials)>>;
+    /// Replaces a user's credentials and ends all their sessions at once.
+    async fn set_credentials(
+        &self,
+        area: AreaId,
+        user: UserId,
+        credentials: &Credentials,
+        reason: &str,
+        stamp: &Stamp,
+    ) -> StoreResult<()>;
+    /// Disables (ending all their sessions at once) or re-enables a user.
+    async fn set_user_disabled(
+        &self,
+        area: AreaId,
+        user: UserId,
+        disabled: bool,
+        reason: &str,
+        stamp: &Stamp,
+    ) -> StoreResult<()>;
+    /// Records that a TOTP time step was used; `false` if it, or a later
+    /// one, was used already (a replayed code).
+    async fn use_totp_step(&self, user: UserId, step: i64) -> StoreResult<bool>;
+    /// Records a sign-in attempt (and, for a known user, an audit entry).
+    async fn record_sign_in_attempt(
+        &self,
+        username: &str,
+        user: Option<&User>,
+        succeeded: bool,
+        reason: &str,
+        at: jiff::Timestamp,
+    ) -> StoreResult<()>;
+    /// Failed attempts for `username` since `since` and since its last
+    /// success, and when the latest was.
+    async fn recent_sign_in_failures(
+        &self,
+        username: &str,
+        since: jiff::Timestamp,
+    ) -> StoreResult<(u32, Option<jiff::Timestamp>)>;
+    async fn start_session(&self, session: &Session) -> StoreResult<()>;
+    /// An open session and its user.
+    async fn session(&self, token_hash: &str) -> StoreResult<Option<(Session, User)>>;
+    async fn update_session(&self, token_hash: &str, change: SessionChange, at: jiff::Timestamp) -> StoreResult<()>;
+
+    // Involvements
+    async fn add_involvement(
+        &self,
+        area: AreaId,
+        child: ChildId,
+        details: &InvolvementDetails,
+        stamp: &Stamp,
+    ) -> StoreResult<Involvement>;
+    async fn involvements(&self, area: AreaId, child: ChildId) -> StoreResult<Vec<Involvement>>;
+    /// Ends an involvement from `until`, the first day it no longer applies.
+    async fn end_involvement(
+        &self,
+        area: AreaId,
+        id: InvolvementId,
+        until: jiff::civil::Date,
+        stamp: &Stamp,
+    ) -> StoreResult<Involvement>;
+    /// The child a record belongs to; `None` if there is no such record in
+    /// the area.
+    async fn child_of(&self, area: AreaId, record: ChildRecord, id: &str) -> StoreResult<Option<ChildId>>;
+    /// What is true of a child now, for the access policy; `None` if there
+    /// is no such child in the area.
+    async fn child_facts(&self, area: AreaId, child: ChildId, at: jiff::Timestamp) -> StoreResult<Option<ChildFacts>>;
+
+    // The audit trail
+    /// Appends entries (reads and refusals; changes are recorded by the
+    /// methods that make them, in their own transactions).
+    async fn record_audit(&self, area: AreaId, entries: Vec<AuditEntry>) -> StoreResult<()>;
+    /// Entries after `after_seq`, oldest first, at most `limit`; only the
+    /// child's, if one is named.
+    async fn audit_entries(
+        &self,
+        area: AreaId,
+        child: Option<ChildId>,
+        after_seq: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<SealedEntry>>;
+    /// Checks the area's chain against its head and the checkpoints given.
+    async fn verify_audit(&self, area: AreaId, checkpoints: Vec<Checkpoint>) -> StoreResult<Vec<String>>;
+    /// The latest entry of the area's chain, to keep as a checkpoint.
+    async fn audit_checkpoint(&self, area: AreaId) -> StoreResult<Option<Checkpoint>>;
 }

@@ -9,11 +9,17 @@ use sqlx::AnyPool;
 const SQLITE: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/sqlite/0001_foundation.sql")),
     (2, "ras", include_str!("../migrations/sqlite/0002_ras.sql")),
+    (3, "access", include_str!("../migrations/sqlite/0003_access.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
     (2, "ras", include_str!("../migrations/postgres/0002_ras.sql")),
+    (3, "access", include_str!("../migrations/postgres/0003_access.sql")),
 ];
+
+/// The migration that turns the change log into the audit trail: the
+/// entries it copies are sealed (hashed) in Rust, in the same transaction.
+const AUDIT_TRAIL_MIGRATION: i64 = 3;
 
 fn migrations(engine: Engine) -> &'static [(i64, &'static str, &'static str)] {
     match engine {
@@ -59,6 +65,9 @@ pub(crate) async fn run(pool: &AnyPool, engine: Engine) -> StoreResult<Vec<Strin
             None => {}
         }
         crate::sql::execute_script(&mut tx, sql).await?;
+        if version == AUDIT_TRAIL_MIGRATION {
+            crate::audit::seal_copied(&mut tx).await?;
+        }
         sqlx::query("INSERT INTO allot_migrations (version, name, checksum, applied_at_ms) VALUES ($1, $2, $3, $4)")
             .bind(version)
             .bind(name)

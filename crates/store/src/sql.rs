@@ -1,17 +1,26 @@
 //! The one SQL adapter, for SQLite and PostgreSQL alike.
 
 use crate::rows::{self, Arg};
-use crate::{Change, DatabaseUrl, Engine, ImportSummary, Page, Progress, Store, StoreError, StoreResult, migrate};
+use crate::{
+    Change, ChildRecord, Credentials, DatabaseUrl, Engine, ImportSummary, Page, Progress, Session, SessionChange,
+    Store, StoreError, StoreResult, access, audit, migrate,
+};
+use allot_domain::access::ChildFacts;
+use allot_domain::access::ChildScope;
+use allot_domain::audit::{AuditEntry, Checkpoint, SealedEntry};
 use allot_domain::child::{Child, ChildDetails};
 use allot_domain::consent::{Consent, ConsentDetails, ConsentGiver};
 use allot_domain::dates::{age_on, date_in_england};
 use allot_domain::family::{FamilyMember, FamilyMemberDetails};
 use allot_domain::ids::RasPolicyId;
+use allot_domain::ids::{InvolvementId, UserId};
+use allot_domain::involvement::{Involvement, InvolvementDetails};
 use allot_domain::organisation::{Area, Organisation};
 use allot_domain::paging::{ChildQuery, ChildSort, Cursor};
 use allot_domain::professional::{LeadAssignment, Professional};
 use allot_domain::ras::{Policy, PublishedPolicy, StoredAllocation};
 use allot_domain::records::AreaRecords;
+use allot_domain::user::{User, UserDetails, Username};
 use allot_domain::{AreaCode, AreaId, ChildId, ChildReference, ConsentId, FamilyMemberId, Name, ProfessionalId, Stamp};
 use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};
 use sqlx::query::Query;
@@ -21,7 +30,7 @@ use std::time::Duration;
 /// The SQL store: a connection pool and the engine it talks to.
 #[derive(Debug, Clone)]
 pub struct SqlStore {
-    pool: AnyPool,
+    pub(crate) pool: AnyPool,
     engine: Engine,
 }
 
@@ -40,7 +49,7 @@ pub(crate) async fn begin_write(pool: &AnyPool, engine: Engine) -> StoreResult<T
     })
 }
 
-fn bind<'q>(mut q: Query<'q, Any, AnyArguments<'q>>, args: Vec<Arg>) -> Query<'q, Any, AnyArguments<'q>> {
+pub(crate) fn bind<'q>(mut q: Query<'q, Any, AnyArguments<'q>>, args: Vec<Arg>) -> Query<'q, Any, AnyArguments<'q>> {
     for a in args {
         q = match a {
             Arg::Text(s) => q.bind(s),
@@ -64,7 +73,7 @@ pub(crate) async fn execute_script(conn: &mut AnyConnection, sql: &str) -> Store
     Ok(())
 }
 
-fn is_unique_violation(e: &sqlx::Error) -> bool {
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
@@ -120,29 +129,19 @@ async fn insert_many<T: Sync>(
     Ok(())
 }
 
-async fn log_change(
+/// Records a change in the audit trail, in the change's own transaction.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn log_change(
     conn: &mut AnyConnection,
     area: AreaId,
     stamp: &Stamp,
+    child: Option<ChildId>,
     entity: &str,
     entity_id: &str,
     action: &str,
     detail: serde_json::Value,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO change_log (area_id, at_ms, actor, entity, entity_id, action, detail) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(area.to_string())
-    .bind(stamp.at.as_millisecond())
-    .bind(stamp.by.to_string())
-    .bind(entity)
-    .bind(entity_id)
-    .bind(action)
-    .bind(detail.to_string())
-    .execute(conn)
-    .await?;
-    Ok(())
+    crate::audit::append(conn, area, vec![crate::audit::change(stamp, child, entity, entity_id, action, detail)]).await
 }
 
 async fn fetch_child(conn: &mut AnyConnection, area: AreaId, id: ChildId) -> StoreResult<Option<Child>> {
@@ -214,6 +213,7 @@ async fn replace_child(
         conn,
         current.area_id,
         stamp,
+        Some(current.id),
         "child",
         &current.id.to_string(),
         "update",
@@ -225,7 +225,7 @@ async fn replace_child(
 
 /// Whether `table` holds a record `id` in `area` (`table` is one of ours,
 /// never user input).
-async fn exists_in_area(conn: &mut AnyConnection, table: &str, area: AreaId, id: &str) -> StoreResult<bool> {
+pub(crate) async fn exists_in_area(conn: &mut AnyConnection, table: &str, area: AreaId, id: &str) -> StoreResult<bool> {
     let sql = format!("SELECT 1 FROM {table} WHERE area_id = $1 AND id = $2");
     let found: Option<(i64,)> = sqlx::query_as(&sql).bind(area.to_string()).bind(id).fetch_optional(conn).await?;
     Ok(found.is_some())
@@ -385,7 +385,7 @@ impl Store for SqlStore {
         for area in self.areas().await? {
             loop {
                 let query = ChildQuery { limit: 500, after: after.take(), ..ChildQuery::default() };
-                match self.list_children(area.id, &query).await {
+                match self.list_children(area.id, &ChildScope::Everyone, jiff::Timestamp::now(), &query).await {
                     Ok(page) => match page.next {
                         Some(next) => after = Some(next),
                         None => break,
@@ -398,6 +398,12 @@ impl Store for SqlStore {
                 }
             }
         }
+        for area in self.areas().await? {
+            let mut conn = self.pool.acquire().await?;
+            for p in crate::audit::verify(&mut conn, area.id, vec![]).await? {
+                problems.push(format!("area {}: audit trail: {p}", area.code));
+            }
+        }
         let checks: [(&str, &str); 3] = [
             (
                 "SELECT COUNT(*) FROM (SELECT child_id FROM lead_assignments WHERE until_ms IS NULL \
@@ -405,12 +411,12 @@ impl Store for SqlStore {
                 "children with more than one current lead professional",
             ),
             (
-                "SELECT COUNT(*) FROM change_log l WHERE NOT EXISTS (SELECT 1 FROM areas a WHERE a.id = l.area_id)",
-                "change-log entries for an area that does not exist",
+                "SELECT COUNT(*) FROM audit_trail l WHERE NOT EXISTS (SELECT 1 FROM areas a WHERE a.id = l.area_id)",
+                "audit entries for an area that does not exist",
             ),
             (
-                "SELECT COUNT(*) FROM children c WHERE c.version - 1 <> (SELECT COUNT(*) FROM change_log l \
-                 WHERE l.entity_id = c.id AND l.entity = 'child' AND l.action = 'update')",
+                "SELECT COUNT(*) FROM children c WHERE c.version - 1 <> (SELECT COUNT(*) FROM audit_trail l \
+                 WHERE l.area_id = c.area_id AND l.entity_id = c.id AND l.entity = 'child' AND l.action = 'update')",
                 "children whose version does not match their recorded updates",
             ),
         ];
@@ -441,10 +447,16 @@ impl Store for SqlStore {
                     e.into()
                 }
             })?;
+        sqlx::query("INSERT INTO audit_heads (area_id, seq, hash) VALUES ($1, 0, $2)")
+            .bind(area.id.to_string())
+            .bind(allot_domain::audit::GENESIS_HASH)
+            .execute(&mut *tx)
+            .await?;
         log_change(
             &mut tx,
             area.id,
             stamp,
+            None,
             "area",
             &area.id.to_string(),
             "create",
@@ -482,23 +494,28 @@ impl Store for SqlStore {
 
     async fn clear_area(&self, area: AreaId, stamp: &Stamp) -> StoreResult<()> {
         let mut tx = self.write().await?;
-        for table in [
-            "allocations",
-            "ras_policies",
-            "lead_assignments",
-            "consents",
-            "family_members",
-            "children",
-            "professionals",
-            "organisations",
-            "change_log",
+        // The audit trail stays: it records the clearing too.
+        for (table, condition) in [
+            ("sessions", "user_id IN (SELECT id FROM users WHERE area_id = $1)"),
+            ("user_teams", "user_id IN (SELECT id FROM users WHERE area_id = $1)"),
+            ("user_children", "area_id = $1"),
+            ("users", "area_id = $1"),
+            ("involvements", "area_id = $1"),
+            ("allocations", "area_id = $1"),
+            ("ras_policies", "area_id = $1"),
+            ("lead_assignments", "area_id = $1"),
+            ("consents", "area_id = $1"),
+            ("family_members", "area_id = $1"),
+            ("children", "area_id = $1"),
+            ("professionals", "area_id = $1"),
+            ("organisations", "area_id = $1"),
         ] {
-            sqlx::query(&format!("DELETE FROM {table} WHERE area_id = $1"))
+            sqlx::query(&format!("DELETE FROM {table} WHERE {condition}"))
                 .bind(area.to_string())
                 .execute(&mut *tx)
                 .await?;
         }
-        log_change(&mut tx, area, stamp, "area", &area.to_string(), "clear", serde_json::json!({})).await?;
+        log_change(&mut tx, area, stamp, None, "area", &area.to_string(), "clear", serde_json::json!({})).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -543,6 +560,7 @@ impl Store for SqlStore {
             &mut tx,
             area,
             stamp,
+            None,
             "area",
             &area_text,
             "load",
@@ -566,8 +584,17 @@ impl Store for SqlStore {
         };
         let mut tx = self.write().await?;
         insert_child(&mut tx, &child, stamp).await?;
-        log_change(&mut tx, area, stamp, "child", &child.id.to_string(), "create", serde_json::json!({ "version": 1 }))
-            .await?;
+        log_change(
+            &mut tx,
+            area,
+            stamp,
+            Some(child.id),
+            "child",
+            &child.id.to_string(),
+            "create",
+            serde_json::json!({ "version": 1 }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(child)
     }
@@ -603,9 +630,16 @@ impl Store for SqlStore {
         Ok(updated)
     }
 
-    async fn list_children(&self, area: AreaId, query: &ChildQuery) -> StoreResult<Page<Child>> {
-        let mut sql = format!("SELECT {} FROM children c WHERE c.area_id = $1", rows::CHILD_COLUMNS);
+    async fn list_children(
+        &self,
+        area: AreaId,
+        scope: &ChildScope,
+        at: jiff::Timestamp,
+        query: &ChildQuery,
+    ) -> StoreResult<Page<Child>> {
         let mut args: Vec<Arg> = vec![area.to_string().into()];
+        let in_scope = crate::access::scope_condition(scope, at, &mut args);
+        let mut sql = format!("SELECT {} FROM children c WHERE c.area_id = $1 AND {in_scope}", rows::CHILD_COLUMNS);
         let mut add = |sql: &mut String, condition: &str, arg: Arg| {
             args.push(arg);
             sql.push_str(&condition.replace("$?", &format!("${}", args.len())));
@@ -702,6 +736,7 @@ impl Store for SqlStore {
                         &mut tx,
                         area,
                         stamp,
+                        Some(child.id),
                         "child",
                         &child.id.to_string(),
                         "import",
@@ -756,6 +791,7 @@ impl Store for SqlStore {
             &mut tx,
             area,
             stamp,
+            Some(child),
             "family_member",
             &member.id.to_string(),
             "create",
@@ -846,6 +882,7 @@ impl Store for SqlStore {
             &mut tx,
             area,
             stamp,
+            Some(child),
             "consent",
             &consent.id.to_string(),
             "record",
@@ -856,7 +893,7 @@ impl Store for SqlStore {
         Ok(consent)
     }
 
-    async fn withdraw_consent(&self, area: AreaId, id: ConsentId, stamp: &Stamp) -> StoreResult<Consent> {
+    async fn withdraw_consent(&self, area: AreaId, id: ConsentId, reason: &str, stamp: &Stamp) -> StoreResult<Consent> {
         let mut tx = self.write().await?;
         let sql = format!("SELECT {} FROM consents WHERE area_id = $1 AND id = $2", rows::CONSENT_COLUMNS);
         let row = sqlx::query(&sql).bind(area.to_string()).bind(id.to_string()).fetch_optional(&mut *tx).await?;
@@ -878,10 +915,11 @@ impl Store for SqlStore {
             &mut tx,
             area,
             stamp,
+            Some(consent.child_id),
             "consent",
             &id.to_string(),
             "withdraw",
-            serde_json::json!({ "child_id": consent.child_id }),
+            serde_json::json!({ "child_id": consent.child_id, "reason": reason }),
         )
         .await?;
         tx.commit().await?;
@@ -956,6 +994,7 @@ impl Store for SqlStore {
             &mut tx,
             area,
             stamp,
+            Some(child),
             "child",
             &child.to_string(),
             "assign_lead_professional",
@@ -1015,7 +1054,7 @@ impl Store for SqlStore {
                     e.into()
                 }
             })?;
-        log_change(&mut tx, area, stamp, "ras_policy", &published.id.to_string(), "publish",
+        log_change(&mut tx, area, stamp, None, "ras_policy", &published.id.to_string(), "publish",
             serde_json::json!({ "policy_id": policy.id, "version": policy.version, "content_hash": policy.content_hash })).await?;
         tx.commit().await?;
         Ok(published)
@@ -1046,8 +1085,7 @@ impl Store for SqlStore {
         Ok(self.all(&sql, vec![area.to_string().into(), on.to_string().into()], rows::published_policy).await?.pop())
     }
 
-    async fn record_allocation(&self, allocation: &StoredAllocation) -> StoreResult<()> {
-        let stamp = Stamp { by: allocation.recorded_by.clone(), at: allocation.recorded_at };
+    async fn record_allocation(&self, allocation: &StoredAllocation, stamp: &Stamp) -> StoreResult<()> {
         let mut tx = self.write().await?;
         child_exists(&mut tx, allocation.area_id, allocation.child_id).await?;
         let rows = Rows {
@@ -1056,11 +1094,12 @@ impl Store for SqlStore {
             items: std::slice::from_ref(allocation),
             to_args: rows::allocation_args,
         };
-        insert_many(&mut tx, self.engine, rows, &stamp, None).await?;
+        insert_many(&mut tx, self.engine, rows, stamp, None).await?;
         log_change(
             &mut tx,
             allocation.area_id,
-            &stamp,
+            stamp,
+            Some(allocation.child_id),
             "child",
             &allocation.child_id.to_string(),
             "allocate",
@@ -1106,23 +1145,175 @@ impl Store for SqlStore {
     }
 
     async fn changes(&self, area: AreaId, entity_id: &str) -> StoreResult<Vec<Change>> {
-        let rows = sqlx::query("SELECT at_ms, actor, entity, entity_id, action, detail FROM change_log WHERE area_id = $1 AND entity_id = $2 ORDER BY seq")
-            .bind(area.to_string())
-            .bind(entity_id)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|row| {
-                let r = rows::Reader { row, table: "change_log" };
+        let mut conn = self.pool.acquire().await?;
+        let entries =
+            crate::audit::entries(&mut conn, area, Some(("entity_id", entity_id.to_owned())), 0, u32::MAX).await?;
+        entries
+            .into_iter()
+            .filter(|s| s.entry.action != "read" && s.entry.outcome == allot_domain::audit::Outcome::Allowed)
+            .map(|s| {
+                let e = s.entry;
                 Ok(Change {
-                    at: r.time("at_ms")?,
-                    actor: r.text("actor")?,
-                    entity: r.text("entity")?,
-                    entity_id: r.text("entity_id")?,
-                    action: r.text("action")?,
-                    detail: r.parsed("detail", |s| serde_json::from_str::<serde_json::Value>(s))?,
+                    at: e.at,
+                    actor: e.actor,
+                    role: e.role,
+                    entity: e.entity,
+                    entity_id: e.entity_id,
+                    action: e.action,
+                    detail: serde_json::from_str(&e.detail)
+                        .map_err(|err| StoreError::Corrupt(format!("audit_trail.detail: {err}")))?,
                 })
             })
             .collect()
+    }
+
+    async fn create_user(
+        &self,
+        area: AreaId,
+        details: &UserDetails,
+        credentials: &Credentials,
+        stamp: &Stamp,
+    ) -> StoreResult<User> {
+        access::create_user(&self.pool, self.engine, area, details, credentials, stamp).await
+    }
+
+    async fn users(&self, area: AreaId) -> StoreResult<Vec<User>> {
+        access::users(&self.pool, area).await
+    }
+
+    async fn user(&self, area: AreaId, id: UserId) -> StoreResult<User> {
+        let mut conn = self.pool.acquire().await?;
+        Ok(access::fetch_user(&mut conn, area, id).await?.0)
+    }
+
+    async fn user_for_sign_in(&self, username: &Username) -> StoreResult<Option<(User, Credentials)>> {
+        access::user_for_sign_in(&self.pool, username).await
+    }
+
+    async fn set_credentials(
+        &self,
+        area: AreaId,
+        user: UserId,
+        credentials: &Credentials,
+        reason: &str,
+        stamp: &Stamp,
+    ) -> StoreResult<()> {
+        access::set_credentials(&self.pool, self.engine, area, user, credentials, reason, stamp).await
+    }
+
+    async fn set_user_disabled(
+        &self,
+        area: AreaId,
+        user: UserId,
+        disabled: bool,
+        reason: &str,
+        stamp: &Stamp,
+    ) -> StoreResult<()> {
+        access::set_user_disabled(&self.pool, self.engine, area, user, disabled, reason, stamp).await
+    }
+
+    async fn use_totp_step(&self, user: UserId, step: i64) -> StoreResult<bool> {
+        access::use_totp_step(&self.pool, user, step).await
+    }
+
+    async fn record_sign_in_attempt(
+        &self,
+        username: &str,
+        user: Option<&User>,
+        succeeded: bool,
+        reason: &str,
+        at: jiff::Timestamp,
+    ) -> StoreResult<()> {
+        access::record_sign_in_attempt(&self.pool, self.engine, username, user, succeeded, reason, at).await
+    }
+
+    async fn recent_sign_in_failures(
+        &self,
+        username: &str,
+        since: jiff::Timestamp,
+    ) -> StoreResult<(u32, Option<jiff::Timestamp>)> {
+        access::recent_sign_in_failures(&self.pool, username, since).await
+    }
+
+    async fn start_session(&self, session: &Session) -> StoreResult<()> {
+        access::start_session(&self.pool, session).await
+    }
+
+    async fn session(&self, token_hash: &str) -> StoreResult<Option<(Session, User)>> {
+        access::session(&self.pool, token_hash).await
+    }
+
+    async fn update_session(&self, token_hash: &str, change: SessionChange, at: jiff::Timestamp) -> StoreResult<()> {
+        access::update_session(&self.pool, token_hash, change, at).await
+    }
+
+    async fn add_involvement(
+        &self,
+        area: AreaId,
+        child: ChildId,
+        details: &InvolvementDetails,
+        stamp: &Stamp,
+    ) -> StoreResult<Involvement> {
+        access::add_involvement(&self.pool, self.engine, area, child, details, stamp).await
+    }
+
+    async fn involvements(&self, area: AreaId, child: ChildId) -> StoreResult<Vec<Involvement>> {
+        access::involvements(&self.pool, area, child).await
+    }
+
+    async fn end_involvement(
+        &self,
+        area: AreaId,
+        id: InvolvementId,
+        until: jiff::civil::Date,
+        stamp: &Stamp,
+    ) -> StoreResult<Involvement> {
+        access::end_involvement(&self.pool, self.engine, area, id, until, stamp).await
+    }
+
+    async fn child_of(&self, area: AreaId, record: ChildRecord, id: &str) -> StoreResult<Option<ChildId>> {
+        let table = match record {
+            ChildRecord::Consent => "consents",
+            ChildRecord::Involvement => "involvements",
+        };
+        let found: Option<(String,)> =
+            sqlx::query_as(&format!("SELECT child_id FROM {table} WHERE area_id = $1 AND id = $2"))
+                .bind(area.to_string())
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        found.map(|(c,)| c.parse().map_err(|_| StoreError::Corrupt(format!("{table}.child_id")))).transpose()
+    }
+
+    async fn child_facts(&self, area: AreaId, child: ChildId, at: jiff::Timestamp) -> StoreResult<Option<ChildFacts>> {
+        access::child_facts(&self.pool, area, child, at).await
+    }
+
+    async fn record_audit(&self, area: AreaId, entries: Vec<AuditEntry>) -> StoreResult<()> {
+        let mut tx = self.write().await?;
+        audit::append(&mut tx, area, entries).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn audit_entries(
+        &self,
+        area: AreaId,
+        child: Option<ChildId>,
+        after_seq: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<SealedEntry>> {
+        let mut conn = self.pool.acquire().await?;
+        audit::entries(&mut conn, area, child.map(|c| ("child_id", c.to_string())), after_seq, limit).await
+    }
+
+    async fn verify_audit(&self, area: AreaId, checkpoints: Vec<Checkpoint>) -> StoreResult<Vec<String>> {
+        let mut conn = self.pool.acquire().await?;
+        audit::verify(&mut conn, area, checkpoints).await
+    }
+
+    async fn audit_checkpoint(&self, area: AreaId) -> StoreResult<Option<Checkpoint>> {
+        let mut conn = self.pool.acquire().await?;
+        audit::head(&mut conn, area).await
     }
 }

@@ -55,6 +55,13 @@ impl TestDatabase {
         }
     }
 
+    /// Runs SQL behind the store's back: for tests that tamper with stored
+    /// data to prove the tampering is detected.
+    pub async fn tamper(&self, sql: &str) {
+        let store = SqlStore::connect(&self.url).await.expect("connect");
+        sqlx::query(sql).execute(&store.pool).await.expect("tamper");
+    }
+
     /// A migrated store on this database.
     pub async fn store(&self) -> SqlStore {
         let store = SqlStore::connect(&self.url).await.expect("connect");

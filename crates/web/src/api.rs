@@ -1,12 +1,15 @@
 //! The routes of the JSON API and their handlers.
 
-use crate::caller::Caller;
+use crate::caller::{Caller, Guard};
 use crate::{AppState, Problem, openapi};
+use allot_domain::access::{AreaAction, ChildScope, Section};
 use allot_domain::child::ChildForm;
 use allot_domain::consent::ConsentForm;
 use allot_domain::family::FamilyMemberForm;
+use allot_domain::involvement::InvolvementForm;
 use allot_domain::paging::{ChildQuery, ChildSort, Cursor, parse_limit};
 use allot_domain::{ChildId, ConsentId, EhcPlanStatus, Invalid, PrimaryNeed, ProfessionalId};
+use allot_store::ChildRecord;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, MatchedPath, Path, Query, Request, State};
@@ -24,8 +27,8 @@ use std::collections::HashMap;
 pub struct ApiRoute {
     pub path: &'static str,
     pub handler: MethodRouter<AppState>,
-    /// `(method, OpenAPI operation)` for each method served.
-    pub operations: Vec<(&'static str, Value)>,
+    /// `(method, who may use it, OpenAPI operation)` for each method served.
+    pub operations: Vec<(&'static str, Guard, Value)>,
 }
 
 /// Every route Allot serves.
@@ -35,13 +38,14 @@ pub fn routes() -> Vec<ApiRoute> {
         ApiRoute {
             path: "/healthz",
             handler: get(healthz),
-            operations: vec![("get", op("Liveness: the process is up", vec![], None, ok("text", "ok")))],
+            operations: vec![("get", Guard::PUBLIC, op("Liveness: the process is up", vec![], None, ok("text", "ok")))],
         },
         ApiRoute {
             path: "/readyz",
             handler: get(readyz),
             operations: vec![(
                 "get",
+                Guard::PUBLIC,
                 op("Readiness: the database answers and is migrated", vec![], None, ok("text", "ready")),
             )],
         },
@@ -50,6 +54,7 @@ pub fn routes() -> Vec<ApiRoute> {
             handler: get(openapi_json),
             operations: vec![(
                 "get",
+                Guard::PUBLIC,
                 op("This description of the API (OpenAPI 3.1)", vec![], None, ok("object", "The OpenAPI document")),
             )],
         },
@@ -59,6 +64,7 @@ pub fn routes() -> Vec<ApiRoute> {
             operations: vec![
                 (
                     "get",
+                    Guard::area(AreaAction::ListChildren),
                     op(
                         "List children in the area: filter, sort, page",
                         page_params(),
@@ -68,6 +74,7 @@ pub fn routes() -> Vec<ApiRoute> {
                 ),
                 (
                     "post",
+                    Guard::area(AreaAction::AddChild),
                     op(
                         "Record a new child",
                         vec![],
@@ -81,9 +88,14 @@ pub fn routes() -> Vec<ApiRoute> {
             path: "/api/v1/children/{id}",
             handler: get(get_child).put(update_child),
             operations: vec![
-                ("get", op("A child's record", openapi::id_param(), None, ok("Child", "The child"))),
+                (
+                    "get",
+                    Guard::read(Section::Record),
+                    op("A child's record", openapi::id_param(), None, ok("Child", "The child")),
+                ),
                 (
                     "put",
+                    Guard::change(Section::Record),
                     op(
                         "Change a child's record, naming the version it was read at",
                         openapi::id_param(),
@@ -99,6 +111,7 @@ pub fn routes() -> Vec<ApiRoute> {
             operations: vec![
                 (
                     "get",
+                    Guard::read(Section::Family),
                     op(
                         "A child's family members and contacts",
                         openapi::id_param(),
@@ -108,6 +121,7 @@ pub fn routes() -> Vec<ApiRoute> {
                 ),
                 (
                     "post",
+                    Guard::change(Section::Family),
                     op(
                         "Add a family member or contact",
                         openapi::id_param(),
@@ -123,6 +137,7 @@ pub fn routes() -> Vec<ApiRoute> {
             operations: vec![
                 (
                     "get",
+                    Guard::read(Section::Consent),
                     op(
                         "Consents to share a child's information",
                         openapi::id_param(),
@@ -132,6 +147,7 @@ pub fn routes() -> Vec<ApiRoute> {
                 ),
                 (
                     "post",
+                    Guard::change(Section::Consent),
                     op(
                         "Record a consent",
                         openapi::id_param(),
@@ -146,6 +162,7 @@ pub fn routes() -> Vec<ApiRoute> {
             handler: post(withdraw_consent),
             operations: vec![(
                 "post",
+                Guard::change_via(ChildRecord::Consent, Section::Consent),
                 op(
                     "Withdraw a consent, with effect from now",
                     openapi::id_param(),
@@ -160,6 +177,7 @@ pub fn routes() -> Vec<ApiRoute> {
             operations: vec![
                 (
                     "get",
+                    Guard::read(Section::LeadProfessional),
                     op(
                         "Who has been the child's lead professional, and when",
                         openapi::id_param(),
@@ -169,6 +187,7 @@ pub fn routes() -> Vec<ApiRoute> {
                 ),
                 (
                     "post",
+                    Guard::change(Section::LeadProfessional),
                     op(
                         "Make someone the child's lead professional from now",
                         openapi::id_param(),
@@ -183,6 +202,7 @@ pub fn routes() -> Vec<ApiRoute> {
             handler: get(child_changes),
             operations: vec![(
                 "get",
+                Guard::read(Section::History),
                 op(
                     "Every change to a child's record: who, when, what",
                     openapi::id_param(),
@@ -196,6 +216,7 @@ pub fn routes() -> Vec<ApiRoute> {
             handler: get(crate::ras::public_policy_page),
             operations: vec![(
                 "get",
+                Guard::PUBLIC,
                 op(
                     "The allocation policy in force, as a page anyone can read (no sign-in)",
                     vec![],
@@ -208,9 +229,14 @@ pub fn routes() -> Vec<ApiRoute> {
             path: "/api/v1/ras/policies",
             handler: get(crate::ras::list_policies).post(crate::ras::publish_policy),
             operations: vec![
-                ("get", op("Published allocation policies, oldest first", vec![], None, ok("PolicyList", "Policies"))),
+                (
+                    "get",
+                    Guard::area(AreaAction::ViewPolicies),
+                    op("Published allocation policies, oldest first", vec![], None, ok("PolicyList", "Policies")),
+                ),
                 (
                     "post",
+                    Guard::area(AreaAction::PublishPolicy).with_step_up(),
                     op(
                         "Publish a policy: send the TOML file itself (application/toml). A version can be published once.",
                         vec![],
@@ -225,6 +251,7 @@ pub fn routes() -> Vec<ApiRoute> {
             handler: get(crate::ras::get_policy),
             operations: vec![(
                 "get",
+                Guard::area(AreaAction::ViewPolicies),
                 op("A published policy, with its exact text", openapi::id_param(), None, ok("Policy", "The policy")),
             )],
         },
@@ -234,6 +261,7 @@ pub fn routes() -> Vec<ApiRoute> {
             operations: vec![
                 (
                     "get",
+                    Guard::read(Section::Budget),
                     op(
                         "A child's completed questionnaires and their results, each with its explanation",
                         openapi::id_param(),
@@ -243,6 +271,7 @@ pub fn routes() -> Vec<ApiRoute> {
                 ),
                 (
                     "post",
+                    Guard::change(Section::Budget),
                     op(
                         "Complete the allocation questionnaire: the policy in force works out the indicative budget",
                         openapi::id_param(),
@@ -257,6 +286,7 @@ pub fn routes() -> Vec<ApiRoute> {
             handler: get(list_organisations),
             operations: vec![(
                 "get",
+                Guard::area(AreaAction::ViewDirectory),
                 op("Organisations in the area", vec![], None, ok("OrganisationList", "Organisations")),
             )],
         },
@@ -265,11 +295,193 @@ pub fn routes() -> Vec<ApiRoute> {
             handler: get(list_professionals),
             operations: vec![(
                 "get",
+                Guard::area(AreaAction::ViewDirectory),
                 op(
                     "Professionals who can be a lead professional",
                     vec![],
                     None,
                     ok("ProfessionalList", "Professionals"),
+                ),
+            )],
+        },
+        ApiRoute {
+            path: "/api/v1/session",
+            handler: get(crate::auth::current_session).post(crate::auth::sign_in).delete(crate::auth::sign_out),
+            operations: vec![
+                (
+                    "get",
+                    Guard::SIGNED_IN,
+                    op(
+                        "Who is signed in, and when the session ends (any request extends it)",
+                        vec![],
+                        None,
+                        ok("Session", "The session"),
+                    ),
+                ),
+                (
+                    "post",
+                    Guard::PUBLIC,
+                    op(
+                        "Sign in with a user name, password and (for staff) a code from an authenticator app",
+                        vec![],
+                        Some(body("SignInForm")),
+                        ok("Session", "The new session, with its token (201); also set as a cookie"),
+                    ),
+                ),
+                ("delete", Guard::SIGNED_IN, op("Sign out", vec![], None, ok("empty", "Signed out (204)"))),
+            ],
+        },
+        ApiRoute {
+            path: "/api/v1/session/confirm",
+            handler: post(crate::auth::confirm),
+            operations: vec![(
+                "post",
+                Guard::SIGNED_IN,
+                op(
+                    "Confirm the second factor again before a money-sensitive action",
+                    vec![],
+                    Some(body("ConfirmForm")),
+                    ok("Session", "The session"),
+                ),
+            )],
+        },
+        ApiRoute {
+            path: "/api/v1/users",
+            handler: get(crate::users::list_users).post(crate::users::create_user),
+            operations: vec![
+                (
+                    "get",
+                    Guard::area(AreaAction::ManageUsers),
+                    op("Users in the area", vec![], None, ok("UserList", "Users")),
+                ),
+                (
+                    "post",
+                    Guard::area(AreaAction::ManageUsers),
+                    op(
+                        "Add a user; the answer carries their temporary password and authenticator set-up, once",
+                        vec![],
+                        Some(body("UserForm")),
+                        ok("NewUser", "The user and their first credentials (201)"),
+                    ),
+                ),
+            ],
+        },
+        ApiRoute {
+            path: "/api/v1/users/{id}/reset-credentials",
+            handler: post(crate::users::reset_credentials),
+            operations: vec![(
+                "post",
+                Guard::area(AreaAction::ManageUsers),
+                op(
+                    "Give a user a new temporary password and authenticator set-up, ending their sessions",
+                    openapi::id_param(),
+                    Some(body("ReasonForm")),
+                    ok("NewUser", "The user and their new credentials"),
+                ),
+            )],
+        },
+        ApiRoute {
+            path: "/api/v1/users/{id}/disable",
+            handler: post(crate::users::disable_user),
+            operations: vec![(
+                "post",
+                Guard::area(AreaAction::ManageUsers),
+                op(
+                    "Disable a user, ending their sessions at once",
+                    openapi::id_param(),
+                    Some(body("ReasonForm")),
+                    ok("User", "The user"),
+                ),
+            )],
+        },
+        ApiRoute {
+            path: "/api/v1/users/{id}/enable",
+            handler: post(crate::users::enable_user),
+            operations: vec![(
+                "post",
+                Guard::area(AreaAction::ManageUsers),
+                op("Enable a disabled user", openapi::id_param(), Some(body("ReasonForm")), ok("User", "The user")),
+            )],
+        },
+        ApiRoute {
+            path: "/api/v1/children/{id}/involvements",
+            handler: get(list_involvements).post(add_involvement),
+            operations: vec![
+                (
+                    "get",
+                    Guard::read(Section::Record),
+                    op(
+                        "Organisations involved with the child (school placement, ISF, commissioned service, NHS funding)",
+                        openapi::id_param(),
+                        None,
+                        ok("InvolvementList", "Involvements, ended ones included"),
+                    ),
+                ),
+                (
+                    "post",
+                    Guard::change(Section::Record),
+                    op(
+                        "Record an organisation's involvement with the child",
+                        openapi::id_param(),
+                        Some(body("InvolvementForm")),
+                        ok("Involvement", "The involvement (201)"),
+                    ),
+                ),
+            ],
+        },
+        ApiRoute {
+            path: "/api/v1/involvements/{id}/end",
+            handler: post(end_involvement),
+            operations: vec![(
+                "post",
+                Guard::change_via(ChildRecord::Involvement, Section::Record),
+                op(
+                    "End an involvement: the organisation loses access from that date",
+                    openapi::id_param(),
+                    Some(body("EndInvolvementForm")),
+                    ok("Involvement", "The ended involvement"),
+                ),
+            )],
+        },
+        ApiRoute {
+            path: "/api/v1/children/{id}/access-log",
+            handler: get(crate::audit::access_log),
+            operations: vec![(
+                "get",
+                Guard::read(Section::AccessLog),
+                op(
+                    "Who has looked at or changed the child's record, and who was refused",
+                    openapi::id_param(),
+                    None,
+                    ok("AuditEntryList", "Entries, oldest first"),
+                ),
+            )],
+        },
+        ApiRoute {
+            path: "/api/v1/children/{id}/subject-access",
+            handler: get(crate::audit::subject_access),
+            operations: vec![(
+                "get",
+                Guard::read(Section::SubjectAccess),
+                op(
+                    "Everything held about the child, for a subject access request (JSON; ?format=html for a readable page)",
+                    openapi::id_param(),
+                    None,
+                    ok("SubjectAccess", "The bundle"),
+                ),
+            )],
+        },
+        ApiRoute {
+            path: "/api/v1/audit/verify",
+            handler: get(crate::audit::verify),
+            operations: vec![(
+                "get",
+                Guard::area(AreaAction::AuditTrail),
+                op(
+                    "Check the area's audit trail is whole and unchanged",
+                    vec![],
+                    None,
+                    ok("AuditCheck", "Problems found (none when whole) and the latest checkpoint"),
                 ),
             )],
         },
@@ -402,9 +614,10 @@ async fn list_children(
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, Problem> {
     let query = child_query(&params)?;
-    let page = state.store.list_children(caller.area, &query).await?;
+    let scope = ChildScope::of(&caller.user.viewer());
+    let page = state.store.list_children(caller.area, &scope, jiff::Timestamp::now(), &query).await?;
     let today = caller.today();
-    let items: Vec<_> = page.items.iter().map(|c| c.view(false, today)).collect();
+    let items: Vec<_> = page.items.iter().map(|c| c.view(caller.sees_protected(), today)).collect();
     Ok(Json(json!({ "items": items, "limit": query.limit, "next_cursor": page.next.map(|c| c.encode()) })))
 }
 
@@ -414,9 +627,15 @@ async fn create_child(
     JsonBody(form): JsonBody<ChildForm>,
 ) -> Result<Response, Problem> {
     let details = form.parse(caller.today())?;
-    let child = state.store.create_child(caller.area, &details, &caller.stamp()).await?;
+    let stamp = caller.stamp();
+    let child = state.store.create_child(caller.area, &details, &stamp).await?;
+    // A caseworker who adds a child holds the case, so they can see it.
+    if let Some(professional) = caller.user.details.professional_id {
+        state.store.assign_lead_professional(caller.area, child.id, professional, "added the child", &stamp).await?;
+    }
     let location = format!("/api/v1/children/{}", child.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(child.view(false, caller.today()))).into_response())
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(child.view(caller.sees_protected(), caller.today())))
+        .into_response())
 }
 
 async fn get_child(
@@ -425,7 +644,7 @@ async fn get_child(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, Problem> {
     let child = state.store.child(caller.area, parse_id::<ChildId>(&id)?).await?;
-    Ok(Json(json!(child.view(false, caller.today()))))
+    Ok(Json(json!(child.view(caller.sees_protected(), caller.today()))))
 }
 
 async fn update_child(
@@ -460,7 +679,7 @@ async fn update_child(
     })?;
     let details = form.parse(caller.today())?;
     let child = state.store.update_child(caller.area, id, version, &details, &caller.stamp()).await?;
-    Ok(Json(json!(child.view(false, caller.today()))))
+    Ok(Json(json!(child.view(caller.sees_protected(), caller.today()))))
 }
 
 fn family_json(m: &allot_domain::family::FamilyMember) -> Value {
@@ -528,12 +747,31 @@ async fn record_consent(
     Ok((StatusCode::CREATED, Json(consent_json(&consent))).into_response())
 }
 
+/// A reason for a decision that changes someone's access.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReasonForm {
+    pub reason: Option<String>,
+}
+
+impl ReasonForm {
+    /// The reason, which must be given.
+    pub fn parse(&self) -> Result<String, Problem> {
+        allot_domain::text::optional_text(self.reason.as_deref(), 500)
+            .map_err(|e| Invalid::one("reason", e))?
+            .ok_or_else(|| Problem::invalid(Invalid::one("reason", "give the reason, for the record")))
+    }
+}
+
 async fn withdraw_consent(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
+    JsonBody(form): JsonBody<ReasonForm>,
 ) -> Result<Json<Value>, Problem> {
-    let consent = state.store.withdraw_consent(caller.area, parse_id::<ConsentId>(&id)?, &caller.stamp()).await?;
+    let reason = form.parse()?;
+    let consent =
+        state.store.withdraw_consent(caller.area, parse_id::<ConsentId>(&id)?, &reason, &caller.stamp()).await?;
     Ok(Json(consent_json(&consent)))
 }
 
@@ -590,4 +828,53 @@ async fn list_organisations(State(state): State<AppState>, caller: Caller) -> Re
 
 async fn list_professionals(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, Problem> {
     Ok(Json(json!({ "items": state.store.professionals(caller.area).await? })))
+}
+
+fn involvement_json(i: &allot_domain::involvement::Involvement, today: jiff::civil::Date) -> Value {
+    json!({
+        "id": i.id, "child_id": i.child_id, "organisation_id": i.details.organisation_id,
+        "kind": i.details.kind, "kind_label": i.details.kind.label(), "from": i.details.from.to_string(),
+        "until": i.until.map(|u| u.to_string()), "active": i.is_active(today), "recorded_by": i.recorded_by,
+    })
+}
+
+async fn list_involvements(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    let items = state.store.involvements(caller.area, parse_id(&id)?).await?;
+    let today = caller.today();
+    Ok(Json(json!({ "items": items.iter().map(|i| involvement_json(i, today)).collect::<Vec<_>>() })))
+}
+
+async fn add_involvement(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(form): JsonBody<InvolvementForm>,
+) -> Result<Response, Problem> {
+    let details = form.parse()?;
+    let i = state.store.add_involvement(caller.area, parse_id(&id)?, &details, &caller.stamp()).await?;
+    Ok((StatusCode::CREATED, Json(involvement_json(&i, caller.today()))).into_response())
+}
+
+/// The body of ending an involvement.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EndInvolvementForm {
+    /// The first day it no longer applies.
+    until: Option<String>,
+}
+
+async fn end_involvement(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(form): JsonBody<EndInvolvementForm>,
+) -> Result<Json<Value>, Problem> {
+    let until =
+        allot_domain::dates::parse_date(form.until.as_deref().unwrap_or("")).map_err(|e| Invalid::one("until", e))?;
+    let i = state.store.end_involvement(caller.area, parse_id(&id)?, until, &caller.stamp()).await?;
+    Ok(Json(involvement_json(&i, caller.today())))
 }

@@ -4,19 +4,25 @@
 //! JSON. Handlers are thin: they parse the request into domain types (the
 //! domain's `*Form::parse`), call the [`Store`](allot_store::Store), and
 //! turn the answer into a response. Every route that touches a child's
-//! record goes through [`Caller`], the one place where sign-in, the access
-//! policy and the audit record of who looked belong.
+//! record goes through the guard in [`caller`], the one place where
+//! sign-in, the access policy and the audit record of who looked belong.
 
 #![forbid(unsafe_code)]
+#![recursion_limit = "256"]
 
 mod api;
+mod audit;
+mod auth;
 mod caller;
 mod openapi;
 mod problem;
 mod ras;
+mod users;
 
 pub use api::{ApiRoute, routes};
-pub use caller::Caller;
+pub use audit::subject_access_bundle;
+pub use auth::{CSRF_HEADER, SESSION_COOKIE, hash_password, new_credentials, open_session};
+pub use caller::{Access, Caller, Guard};
 pub use problem::Problem;
 
 use allot_store::Store;
@@ -34,15 +40,28 @@ pub struct AppState {
 
 /// The whole application as an axum router.
 pub fn app(store: Arc<dyn Store>) -> Router {
+    let state = AppState { store };
     let mut router = Router::new();
     for route in routes() {
-        router = router.route(route.path, route.handler);
+        // Every route, whatever its rule, goes through the one guard.
+        let guards = caller::RouteGuards {
+            state: state.clone(),
+            guards: std::sync::Arc::new(
+                route
+                    .operations
+                    .iter()
+                    .map(|(method, guard, _)| (method.to_uppercase().parse().expect("an HTTP method"), *guard))
+                    .collect(),
+            ),
+        };
+        let handler = route.handler.route_layer(axum::middleware::from_fn_with_state(guards, caller::enforce));
+        router = router.route(route.path, handler);
     }
     router
         .fallback(problem::no_such_route)
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(axum::middleware::from_fn(api::log_and_harden))
-        .with_state(AppState { store })
+        .with_state(state)
 }
 
 /// Serves the application on `listener` until the process is asked to stop

@@ -10,6 +10,8 @@ pub(crate) fn op(summary: &str, parameters: Vec<Value>, request: Option<Value>, 
     responses.insert(success.0, success.1);
     for (code, why) in [
         ("400", "The request could not be read"),
+        ("401", "Not signed in, or the session has ended"),
+        ("403", "The caller's role does not allow this (or a second factor is needed)"),
         ("404", "No such record (or not one the caller may see)"),
         ("409", "A conflict: a stale version, or a duplicate"),
         ("413", "The request body is too large"),
@@ -31,6 +33,7 @@ pub(crate) fn ok(schema: &str, description: &str) -> (String, Value) {
         "text" => json!({ "text/plain": { "schema": { "type": "string" } } }),
         "object" => json!({ "application/json": { "schema": { "type": "object" } } }),
         "html" => json!({ "text/html": { "schema": { "type": "string" } } }),
+        "empty" => json!({}),
         name => json!({ "application/json": { "schema": { "$ref": format!("#/components/schemas/{name}") } } }),
     };
     let code = if description.contains("(201)") { "201" } else { "200" };
@@ -165,6 +168,47 @@ fn schemas() -> Value {
         "PolicyList": list("Policy"),
         "OrganisationList": list("Organisation"),
         "Organisation": object("An organisation in the area"),
+        "SignInForm": { "type": "object", "additionalProperties": false, "required": ["username", "password"], "properties": {
+            "username": text("User name (usually an email address)"),
+            "password": text("Password"),
+            "code": text("The 6-digit code from an authenticator app: required for staff and providers"),
+        } },
+        "ConfirmForm": { "type": "object", "additionalProperties": false, "required": ["code"], "properties": {
+            "code": text("The 6-digit code from an authenticator app"),
+        } },
+        "Session": object("Who is signed in, the CSRF token to send with changes made with the cookie, when the session ends (expires_at) and when to warn (warn_at); on sign-in, the token for API clients"),
+        "UserForm": { "type": "object", "additionalProperties": false, "required": ["username", "name", "role"], "properties": {
+            "username": text("What they sign in with: 3–254 letters, digits, . _ - + @"),
+            "name": text("Their name"),
+            "role": codes(allot_domain::Role::ALL.iter().map(|r| r.code()).collect()),
+            "organisation_id": text("Who employs them (not for families)"),
+            "professional_id": text("For caseworkers: the professional record that holds their cases"),
+            "teams": { "type": ["array", "null"], "items": { "type": "string" }, "description": "Teams they work in or manage" },
+            "children": { "type": ["array", "null"], "items": { "type": "string" }, "description": "For parents and young people: the children they are linked to" },
+        } },
+        "User": object("A user: name, role, organisation, teams, linked children, whether disabled and whether a second factor is set up"),
+        "UserList": list("User"),
+        "NewUser": object("A user with their temporary password and, for staff, the authenticator secret and otpauth URI, shown this once"),
+        "ReasonForm": { "type": "object", "additionalProperties": false, "required": ["reason"], "properties": {
+            "reason": text("Why: kept in the audit trail"),
+        } },
+        "InvolvementForm": { "type": "object", "additionalProperties": false, "required": ["organisation_id", "kind", "from"], "properties": {
+            "organisation_id": text("The organisation"),
+            "kind": codes(allot_domain::access::InvolvementKind::ALL.iter().map(|k| k.code()).collect()),
+            "from": { "type": ["string", "null"], "format": "date" },
+        } },
+        "EndInvolvementForm": { "type": "object", "additionalProperties": false, "required": ["until"], "properties": {
+            "until": { "type": ["string", "null"], "format": "date", "description": "The first day it no longer applies" },
+        } },
+        "Involvement": object("An organisation's involvement with a child, from and until"),
+        "InvolvementList": list("Involvement"),
+        "AuditEntry": object("One entry of the audit trail: sequence number, when, who, their role, which child, what, the outcome"),
+        "AuditEntryList": { "type": "object", "properties": {
+            "items": { "type": "array", "items": { "$ref": "#/components/schemas/AuditEntry" } },
+            "next_after": { "type": ["integer", "null"], "description": "Pass as ?after= for the next page" },
+        } },
+        "AuditCheck": object("Whether the audit trail is whole, the problems found, and the latest checkpoint (seq, hash)"),
+        "SubjectAccess": object("Everything held about one child"),
         "ProfessionalList": list("Professional"),
         "Professional": object("A professional who can hold cases"),
     })
@@ -175,8 +219,10 @@ pub(crate) fn document(routes: &[ApiRoute]) -> Value {
     let mut paths = serde_json::Map::new();
     for route in routes {
         let mut item = serde_json::Map::new();
-        for (method, operation) in &route.operations {
-            item.insert((*method).to_owned(), operation.clone());
+        for (method, guard, operation) in &route.operations {
+            let mut operation = operation.clone();
+            operation["x-allot-access"] = Value::String(guard.describe());
+            item.insert((*method).to_owned(), operation);
         }
         paths.insert(route.path.to_owned(), Value::Object(item));
     }

@@ -31,6 +31,17 @@ impl Problem {
         Problem::new(StatusCode::NOT_FOUND, "/problems/not-found", "Not found", "There is no such record.")
     }
 
+    /// The service cannot answer safely now (for example, the audit trail
+    /// could not be written, so the read is not shown).
+    pub fn unavailable() -> Problem {
+        Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "/problems/service",
+            "There is a problem with the service",
+            "Nothing was saved. Try again later; if it keeps happening, contact the service desk.",
+        )
+    }
+
     pub fn bad_request(detail: impl Into<String>) -> Problem {
         Problem::new(StatusCode::BAD_REQUEST, "/problems/bad-request", "The request could not be read", detail)
     }

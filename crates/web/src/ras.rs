@@ -2,7 +2,7 @@
 //! questionnaire on a child's record, and the public policy page.
 
 use crate::api::{JsonBody, parse_id};
-use crate::caller::Caller;
+use crate::caller::{Caller, PublicArea};
 use crate::{AppState, Problem};
 use allot_domain::ids::{ChildId, RasPolicyId};
 use allot_domain::ras::{Policy, PublishedPolicy, StoredAllocation, evaluate, explain};
@@ -167,9 +167,9 @@ pub(crate) async fn record_allocation(
         streams: policy.stream_results(&result),
         integrated: result.integrated,
         recorded_at: stamp.at,
-        recorded_by: stamp.by,
+        recorded_by: stamp.by.clone(),
     };
-    state.store.record_allocation(&stored).await?;
+    state.store.record_allocation(&stored, &stamp).await?;
     let body = allocation_json(policy, child.details.reference.as_str(), &stored, child.details.date_of_birth);
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
@@ -195,14 +195,17 @@ pub(crate) async fn list_allocations(
     Ok(Json(json!({ "items": items })))
 }
 
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// The policy in force, for anyone to read: no sign-in.
-pub(crate) async fn public_policy_page(State(state): State<AppState>, caller: Caller) -> Result<Response, Problem> {
-    let today = caller.today();
-    let Some(published) = state.store.current_policy(caller.area, today).await? else {
+pub(crate) async fn public_policy_page(
+    State(state): State<AppState>,
+    PublicArea(area): PublicArea,
+) -> Result<Response, Problem> {
+    let today = allot_domain::dates::date_in_england(jiff::Timestamp::now());
+    let Some(published) = state.store.current_policy(area, today).await? else {
         return Ok((StatusCode::NOT_FOUND, Html("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>No allocation policy</title></head><body><main><h1>No allocation policy is in force</h1><p>This area has not published a resource allocation policy yet.</p></main></body></html>".to_owned())).into_response());
     };
     let p = &published.policy;

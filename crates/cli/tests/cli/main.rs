@@ -167,21 +167,30 @@ async fn the_demo_area_is_the_same_for_the_same_seed(db: TestDatabase) {
 
 async fn serve_answers_on_the_address_it_prints(db: TestDatabase) {
     ok(&allot(&db, &["areas", "add", "E06000001", "Test Council"]));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_allot"))
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .env("ALLOT_DATABASE_URL", url(&db))
-        .env("ALLOT_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    /// Stops the server even when an assertion fails.
+    struct Server(std::process::Child);
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut server = Server(
+        Command::new(env!("CARGO_BIN_EXE_allot"))
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .env("ALLOT_DATABASE_URL", url(&db))
+            .env("ALLOT_LOG", "warn")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = BufReader::new(server.0.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
     let address = first.split("http://").nth(1).unwrap().split('/').next().unwrap().to_owned();
     let ready = reqwest::get(format!("http://{address}/readyz")).await.unwrap();
     assert_eq!(ready.status(), 200);
-    let list: serde_json::Value =
-        reqwest::get(format!("http://{address}/api/v1/children")).await.unwrap().json().await.unwrap();
-    assert_eq!(list["items"], serde_json::json!([]));
-    child.kill().unwrap();
-    child.wait().unwrap();
+    let list = reqwest::get(format!("http://{address}/api/v1/children")).await.unwrap();
+    assert_eq!(list.status(), 401, "children's records need a sign-in");
+    let problem: serde_json::Value = list.json().await.unwrap();
+    assert_eq!(problem["type"], "/problems/sign-in-needed");
 }

@@ -1,6 +1,7 @@
 //! The storage conformance suite: the same stories against SQLite and
 //! PostgreSQL (when `ALLOT_TEST_DATABASE_URL` is set).
 
+use allot_domain::access::ChildScope;
 use allot_domain::child::{ChildDetails, ChildForm};
 use allot_domain::consent::{ConsentDetails, ConsentGiver, SharedInformation};
 use allot_domain::family::FamilyMemberForm;
@@ -161,7 +162,14 @@ async fn another_areas_child_looks_like_no_child(db: TestDatabase) {
     assert!(matches!(store.child(b, c.id).await, Err(StoreError::NotFound)));
     assert!(matches!(store.child(b, allot_domain::ChildId::new()).await, Err(StoreError::NotFound)));
     assert!(matches!(store.update_child(b, c.id, 1, &c.details, &stamp("x")).await, Err(StoreError::NotFound)));
-    assert!(store.list_children(b, &ChildQuery::default()).await.unwrap().items.is_empty());
+    assert!(
+        store
+            .list_children(b, &ChildScope::Everyone, jiff::Timestamp::now(), &ChildQuery::default())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
     assert!(store.child_by_reference(b, &c.details.reference).await.unwrap().is_none());
     assert!(store.changes(b, &c.id.to_string()).await.unwrap().is_empty());
 }
@@ -179,7 +187,12 @@ async fn paging_visits_every_child_once_in_order(db: TestDatabase) {
         let mut after = None;
         loop {
             let page = store
-                .list_children(area, &ChildQuery { sort: *sort, limit: 4, after, ..Default::default() })
+                .list_children(
+                    area,
+                    &ChildScope::Everyone,
+                    jiff::Timestamp::now(),
+                    &ChildQuery { sort: *sort, limit: 4, after, ..Default::default() },
+                )
                 .await
                 .unwrap();
             assert!(page.items.len() <= 4);
@@ -225,7 +238,7 @@ async fn filters_and_search_narrow_the_list(db: TestDatabase) {
         let store = store.clone();
         async move {
             store
-                .list_children(area, &q)
+                .list_children(area, &ChildScope::Everyone, jiff::Timestamp::now(), &q)
                 .await
                 .unwrap()
                 .items
@@ -289,12 +302,12 @@ async fn consent_withdrawal_takes_effect_at_once_and_only_once(db: TestDatabase)
         given_on: date(2026, 1, 5),
     };
     let consent = store.record_consent(area, c.id, &details, &stamp("x")).await.unwrap();
-    let withdrawn = store.withdraw_consent(area, consent.id, &stamp("mum")).await.unwrap();
+    let withdrawn = store.withdraw_consent(area, consent.id, "family asked", &stamp("mum")).await.unwrap();
     let stored = store.consents(area, c.id).await.unwrap().remove(0);
     assert_eq!(stored.withdrawn_at.map(|t| t.as_millisecond()), withdrawn.withdrawn_at.map(|t| t.as_millisecond()));
     assert!(!stored.is_active(withdrawn.withdrawn_at.unwrap(), TODAY));
     assert_eq!(stored.withdrawn_by.unwrap().as_str(), "mum");
-    match store.withdraw_consent(area, consent.id, &stamp("mum")).await {
+    match store.withdraw_consent(area, consent.id, "family asked", &stamp("mum")).await {
         Err(StoreError::Refused(msg)) => assert!(msg.contains("already withdrawn"), "{msg}"),
         other => panic!("expected a refusal, got {other:?}"),
     }
@@ -372,8 +385,23 @@ async fn lead_professional_history_has_no_gaps(db: TestDatabase) {
     assert_eq!((history[1].professional_id, history[1].until), (ben, None));
     assert_eq!(history[1].reason, "Asha moved team");
     let caseload = |p| ChildQuery { lead_professional: Some(p), ..Default::default() };
-    assert!(store.list_children(area, &caseload(asha)).await.unwrap().items.is_empty());
-    assert_eq!(store.list_children(area, &caseload(ben)).await.unwrap().items.len(), 1);
+    assert!(
+        store
+            .list_children(area, &ChildScope::Everyone, jiff::Timestamp::now(), &caseload(asha))
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .list_children(area, &ChildScope::Everyone, jiff::Timestamp::now(), &caseload(ben))
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
 }
 
 async fn every_change_records_who_and_when(db: TestDatabase) {
@@ -520,7 +548,7 @@ async fn a_stored_allocation_recomputes_to_the_penny(db: TestDatabase) {
         recorded_at: jiff::Timestamp::now(),
         recorded_by: Actor::parse("caseworker").unwrap(),
     };
-    store.record_allocation(&stored).await.unwrap();
+    store.record_allocation(&stored, &stamp("caseworker")).await.unwrap();
 
     // Later: everything comes back from the database alone.
     let back = store.allocations(area, c.id).await.unwrap().remove(0);
@@ -569,7 +597,7 @@ async fn a_stored_allocation_recomputes_to_the_penny(db: TestDatabase) {
                 .unwrap(),
             ..stored.clone()
         };
-        store.record_allocation(&stored).await.unwrap();
+        store.record_allocation(&stored, &stamp("caseworker")).await.unwrap();
         let back = store.allocations(area, c.id).await.unwrap().pop().unwrap();
         assert_eq!(back, stored, "round {round}: stored exactly");
         let again = policy_then.answers_from_ids("x", c.details.date_of_birth, &back.answers).unwrap();

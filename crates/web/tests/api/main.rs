@@ -1,9 +1,13 @@
 //! HTTP tests: the real app on a real port, on a fresh database per test,
 //! on SQLite and on PostgreSQL.
 
-use allot_domain::{AreaId, OrganisationId, ProfessionalId};
+mod access;
+
+use allot_domain::totp::TotpSecret;
+use allot_domain::user::UserForm;
+use allot_domain::{AreaId, ChildId, OrganisationId, ProfessionalId, Role};
 use allot_store::testing::TestDatabase;
-use allot_store::{SqlStore, Store, on_both_engines};
+use allot_store::{Credentials, SqlStore, Store, on_both_engines};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -14,30 +18,130 @@ struct TestApp {
     area: AreaId,
     council: OrganisationId,
     caseworkers: [ProfessionalId; 2],
-    _db: TestDatabase,
+    /// The session token requests are sent with (Asha, a caseworker, in
+    /// team SEN North, unless a test signs in as someone else).
+    token: String,
+    db: TestDatabase,
+}
+
+/// The password every test user has.
+const PASSWORD: &str = "a long test password";
+
+/// Every test user's authenticator secret.
+fn secret() -> TotpSecret {
+    TotpSecret::from_bytes([7; 20])
+}
+
+/// The code an authenticator app would show now.
+fn code_now() -> String {
+    format!("{:06}", secret().code_for_step(jiff::Timestamp::now().as_second() / 30))
+}
+
+/// Who a test user is.
+#[derive(Debug, Clone, Default)]
+struct Who {
+    organisation: Option<OrganisationId>,
+    professional: Option<ProfessionalId>,
+    teams: Vec<&'static str>,
+    children: Vec<ChildId>,
+}
+
+/// Adds a user with `role` to `area` and returns their user name.
+async fn add_user(store: &dyn Store, area: AreaId, username: &str, role: Role, who: Who) -> String {
+    let form = UserForm {
+        username: Some(username.into()),
+        name: Some(format!("Test {}", role.label())),
+        role: Some(role.code().into()),
+        organisation_id: who.organisation.map(|o| o.to_string()),
+        professional_id: who.professional.map(|p| p.to_string()),
+        teams: Some(who.teams.iter().map(|t| t.to_string()).collect()),
+        children: Some(who.children.iter().map(|c| c.to_string()).collect()),
+    };
+    let details = form.parse().unwrap_or_else(|e| panic!("{username}: {e}"));
+    let credentials =
+        Credentials { password_hash: Some(allot_web::hash_password(PASSWORD)), totp_secret: Some(secret()) };
+    let stamp = allot_domain::Stamp::now(allot_domain::Actor::parse("setup").unwrap());
+    store.create_user(area, &details, &credentials, &stamp).await.unwrap();
+    username.to_owned()
+}
+
+/// Everything the app logs in this test binary, captured so a test can
+/// check that no child's details reach the operational log.
+fn log_buffer() -> &'static std::sync::Mutex<Vec<u8>> {
+    static LOG: std::sync::OnceLock<std::sync::Mutex<Vec<u8>>> = std::sync::OnceLock::new();
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    let buffer = LOG.get_or_init(|| std::sync::Mutex::new(Vec::new()));
+    INSTALL.call_once(|| {
+        struct Capture;
+        impl std::io::Write for Capture {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                log_buffer().lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        tracing_subscriber::fmt().with_writer(|| Capture).with_ansi(false).with_max_level(tracing::Level::TRACE).init();
+    });
+    buffer
+}
+
+fn captured_log() -> String {
+    String::from_utf8_lossy(&log_buffer().lock().unwrap()).into_owned()
 }
 
 async fn spawn(db: TestDatabase) -> TestApp {
+    log_buffer();
     let store = Arc::new(db.store().await);
     let seeded = allot_store::testing::seed_area(store.as_ref(), "E06000001").await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let dyn_store: Arc<dyn Store> = store.clone();
     tokio::spawn(async move { allot_web::serve(listener, dyn_store).await.unwrap() });
-    TestApp {
+    let mut app = TestApp {
         base,
         client: reqwest::Client::new(),
         store,
         area: seeded.area,
         council: seeded.council,
         caseworkers: seeded.caseworkers,
-        _db: db,
-    }
+        token: String::new(),
+        db,
+    };
+    let asha = Who {
+        organisation: Some(seeded.council),
+        professional: Some(seeded.caseworkers[0]),
+        teams: vec!["SEN North"],
+        ..Who::default()
+    };
+    let username = add_user(app.store.as_ref(), app.area, "asha@council.example", Role::Caseworker, asha).await;
+    app.token = app.sign_in(&username).await;
+    app
 }
 
 impl TestApp {
+    /// A session for `username`, opened as a successful sign-in would
+    /// (sign-in itself, with its one-use codes, has tests of its own).
+    async fn sign_in(&self, username: &str) -> String {
+        let name = allot_domain::user::Username::parse(username).unwrap();
+        let (user, _) = self.store.user_for_sign_in(&name).await.unwrap().unwrap();
+        let now = jiff::Timestamp::now();
+        allot_web::open_session(self.store.as_ref(), &user, now, Some(now)).await.unwrap().0
+    }
+
+    /// Adds a user and signs them in; returns their token.
+    async fn person(&self, username: &str, role: Role, who: Who) -> String {
+        add_user(self.store.as_ref(), self.area, username, role, who).await;
+        self.sign_in(username).await
+    }
+
     async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        self.send_as(&self.token, method, path, body).await
+    }
+
+    async fn send_as(&self, token: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut req = self.client.request(method, format!("{}{path}", self.base)).bearer_auth(token);
         if let Some(b) = body {
             req = req.json(&b);
         }
@@ -89,7 +193,7 @@ on_both_engines!(
     a_stale_update_gets_409_and_a_fresh_one_succeeds,
     an_unknown_id_and_a_malformed_id_look_the_same,
     the_list_pages_with_a_cursor_and_limits_page_size,
-    a_protected_address_is_never_in_api_output,
+    a_protected_address_is_shown_only_to_those_who_hold_the_case,
     consent_and_lead_professional_changes_are_recorded,
     every_route_is_described_in_openapi,
     a_policy_is_published_once_and_shown_to_anyone,
@@ -99,9 +203,13 @@ on_both_engines!(
 const POLICY: &str = include_str!("../../../../policies/example-children.toml");
 
 async fn publish(app: &TestApp, text: &str, content_type: &str) -> (u16, Value) {
+    let commissioner = Who { organisation: Some(app.council), ..Who::default() };
+    let username = format!("commissioner-{}@council.example", allot_domain::ids::UserId::new());
+    let token = app.person(&username, Role::Commissioner, commissioner).await;
     let resp = app
         .client
         .post(format!("{}/api/v1/ras/policies", app.base))
+        .bearer_auth(token)
         .header("content-type", content_type)
         .body(text.to_owned())
         .send()
@@ -199,7 +307,14 @@ async fn health_and_readiness_answer(db: TestDatabase) {
 
 async fn a_child_is_created_and_read_back_with_checked_identifiers(db: TestDatabase) {
     let app = spawn(db).await;
-    let resp = app.client.post(format!("{}/api/v1/children", app.base)).json(&amara()).send().await.unwrap();
+    let resp = app
+        .client
+        .post(format!("{}/api/v1/children", app.base))
+        .bearer_auth(&app.token)
+        .json(&amara())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 201);
     let location = resp.headers()["location"].to_str().unwrap().to_owned();
     let created: Value = resp.json().await.unwrap();
@@ -210,7 +325,9 @@ async fn a_child_is_created_and_read_back_with_checked_identifiers(db: TestDatab
     assert_eq!(child["nhs_number"], "943 476 5919");
     assert_eq!(child["primary_need"], "ASD");
     assert_eq!(child["version"], 1);
-    assert_eq!(child["created_by"], "api:anonymous");
+    assert_eq!(child["created_by"], "asha@council.example");
+    let (_, leads) = app.get(&format!("{location}/lead-professionals")).await;
+    assert_eq!(leads["items"][0]["professional_id"], app.caseworkers[0].to_string(), "the caseworker holds the case");
     assert!(child["age"].as_u64().unwrap() >= 12);
     let (status, problem) = app.post("/api/v1/children", amara()).await;
     assert_eq!(status, 409, "the same reference twice: {problem}");
@@ -237,10 +354,17 @@ async fn a_form_with_errors_names_every_bad_field_and_saves_nothing(db: TestData
 async fn bodies_that_cannot_be_read_get_problems_not_500s(db: TestDatabase) {
     let app = spawn(db).await;
     let url = format!("{}/api/v1/children", app.base);
-    let syntax =
-        app.client.post(&url).header("content-type", "application/json").body("{\"reference\":").send().await.unwrap();
+    let syntax = app
+        .client
+        .post(&url)
+        .bearer_auth(&app.token)
+        .header("content-type", "application/json")
+        .body("{\"reference\":")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(syntax.status(), 400);
-    let no_type = app.client.post(&url).body(amara().to_string()).send().await.unwrap();
+    let no_type = app.client.post(&url).bearer_auth(&app.token).body(amara().to_string()).send().await.unwrap();
     assert_eq!(no_type.status(), 415);
     let mut unknown = amara();
     unknown["favourite_colour"] = json!("blue");
@@ -326,7 +450,7 @@ async fn the_list_pages_with_a_cursor_and_limits_page_size(db: TestDatabase) {
     assert_eq!(app.get("/api/v1/children?cursor=00ff").await.0, 400);
 }
 
-async fn a_protected_address_is_never_in_api_output(db: TestDatabase) {
+async fn a_protected_address_is_shown_only_to_those_who_hold_the_case(db: TestDatabase) {
     let app = spawn(db).await;
     let mut c = amara();
     c["address"] = json!("MARKER-ADDRESS 9 Hidden Row");
@@ -334,16 +458,21 @@ async fn a_protected_address_is_never_in_api_output(db: TestDatabase) {
     c["address_protected"] = json!(true);
     let (status, created) = app.post("/api/v1/children", c).await;
     assert_eq!(status, 201);
+    assert_eq!(created["address"], "MARKER-ADDRESS 9 Hidden Row", "the caseworker holding the case sees it");
     let id = created["id"].as_str().unwrap();
+    let finance = app
+        .person("fin@council.example", Role::FinanceOfficer, Who { organisation: Some(app.council), ..Who::default() })
+        .await;
     for path in
         [format!("/api/v1/children/{id}"), "/api/v1/children".to_owned(), "/api/v1/children?q=okafor".to_owned()]
     {
-        let (_, body) = app.get(&path).await;
+        let (status, body) = app.send_as(&finance, reqwest::Method::GET, &path, None).await;
+        assert_eq!(status, 200, "{path}");
         let text = body.to_string();
-        assert!(!text.contains("MARKER-ADDRESS") && !text.contains("ZE1"), "{path}: {text}");
+        assert!(text.contains("Okafor") && !text.contains("MARKER-ADDRESS") && !text.contains("ZE1"), "{path}: {text}");
     }
-    assert!(!created.to_string().contains("MARKER-ADDRESS"));
-    assert_eq!(created["withheld"], json!(["address", "postcode"]));
+    let (_, seen) = app.send_as(&finance, reqwest::Method::GET, &format!("/api/v1/children/{id}"), None).await;
+    assert_eq!(seen["withheld"], json!(["address", "postcode"]));
 }
 
 async fn consent_and_lead_professional_changes_are_recorded(db: TestDatabase) {
@@ -365,16 +494,21 @@ async fn consent_and_lead_professional_changes_are_recorded(db: TestDatabase) {
     let consent = json!({ "given_by": mum["id"], "organisation_id": app.council.to_string(), "shares": "health", "given_on": "2026-01-05" });
     let (status, recorded) = app.post(&format!("/api/v1/children/{id}/consents"), consent).await;
     assert_eq!((status, recorded["active"].clone()), (201, json!(true)), "{recorded}");
-    let (status, withdrawn) =
-        app.post(&format!("/api/v1/consents/{}/withdraw", recorded["id"].as_str().unwrap()), json!({})).await;
+    let withdraw = format!("/api/v1/consents/{}/withdraw", recorded["id"].as_str().unwrap());
+    let (status, problem) = app.post(&withdraw, json!({})).await;
+    assert_eq!((status, problem["errors"][0]["field"].clone()), (422, json!("reason")), "a withdrawal says why");
+    let (status, withdrawn) = app.post(&withdraw, json!({ "reason": "mother asked by phone" })).await;
     assert_eq!((status, withdrawn["active"].clone()), (200, json!(false)));
     let (_, list) = app.get(&format!("/api/v1/children/{id}/consents")).await;
     assert_eq!(list["items"][0]["active"], false, "withdrawal shows on the very next request");
-    let (status, _) =
-        app.post(&format!("/api/v1/consents/{}/withdraw", recorded["id"].as_str().unwrap()), json!({})).await;
+    let (status, _) = app.post(&withdraw, json!({ "reason": "again" })).await;
     assert_eq!(status, 422);
     let assign = |p: ProfessionalId| json!({ "professional_id": p.to_string(), "reason": "allocated at panel" });
-    assert_eq!(app.post(&format!("/api/v1/children/{id}/lead-professionals"), assign(app.caseworkers[0])).await.0, 201);
+    assert_eq!(
+        app.post(&format!("/api/v1/children/{id}/lead-professionals"), assign(app.caseworkers[0])).await.0,
+        422,
+        "already hers"
+    );
     assert_eq!(app.post(&format!("/api/v1/children/{id}/lead-professionals"), assign(app.caseworkers[1])).await.0, 201);
     let (_, history) = app.get(&format!("/api/v1/children/{id}/lead-professionals")).await;
     assert_eq!(history["items"].as_array().unwrap().len(), 2);
@@ -385,6 +519,7 @@ async fn consent_and_lead_professional_changes_are_recorded(db: TestDatabase) {
     let actions: Vec<&str> =
         changes["items"].as_array().unwrap().iter().map(|c| c["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["create", "assign_lead_professional", "assign_lead_professional"]);
+    assert_eq!(changes["items"][0]["role"], "caseworker");
 }
 
 async fn every_route_is_described_in_openapi(db: TestDatabase) {
@@ -395,7 +530,7 @@ async fn every_route_is_described_in_openapi(db: TestDatabase) {
     let routes = allot_web::routes();
     assert_eq!(doc["paths"].as_object().unwrap().len(), routes.len());
     for route in &routes {
-        for (method, _) in &route.operations {
+        for (method, _, _) in &route.operations {
             let op = &doc["paths"][route.path][method];
             assert!(op["summary"].is_string(), "{method} {} is described", route.path);
             // Every $ref points at a schema that exists.
