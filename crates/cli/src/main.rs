@@ -6,6 +6,7 @@
 
 mod children_csv;
 mod demo;
+mod people;
 mod progress;
 mod ras;
 mod ras_files;
@@ -69,6 +70,29 @@ enum Command {
     /// The resource allocation system: check, evaluate and simulate policies.
     #[command(subcommand)]
     Ras(ras::RasCommand),
+    /// People who sign in: add, list, reset, disable.
+    #[command(subcommand)]
+    Users(people::UsersCommand),
+    /// The audit trail: verify it, export a checkpoint, see who looked at a child's record.
+    #[command(subcommand)]
+    Audit(people::AuditCommand),
+    /// Subject access requests.
+    #[command(subcommand)]
+    Sar(SarCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum SarCommand {
+    /// Everything held about one child, as JSON and a readable HTML page.
+    Export {
+        /// The child's reference.
+        reference: String,
+        /// The folder to write the two files into.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        area: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -188,6 +212,11 @@ async fn choose_area(store: &SqlStore, code: Option<&str>) -> Result<allot_domai
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Ras(command) => ras::run(command, &cli.database_url).await?,
+        Command::Users(command) => return people::users(command, &cli.database_url).await,
+        Command::Audit(command) => return people::audit(command, &cli.database_url).await,
+        Command::Sar(SarCommand::Export { reference, out, area }) => {
+            return people::sar_export(&cli.database_url, &reference, area.as_deref(), &out).await;
+        }
         Command::Serve { listen } => {
             let store = connect_migrated(&cli.database_url).await?;
             serve(store, listen).await?;
@@ -262,12 +291,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 async fn serve(store: SqlStore, listen: SocketAddr) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let address = listener.local_addr()?;
-    println!("Allot is running. Point a browser at http://{address}/api/v1/children");
+    println!("Allot is running at http://{address}/ (sign in: POST /api/v1/session)");
     println!("  API description: http://{address}/api/openapi.json");
+    println!("  The published allocation policy: http://{address}/policy");
     println!("  Health: http://{address}/healthz and http://{address}/readyz");
-    println!(
-        "Sign-in is not built yet: every caller is recorded as api:anonymous, so keep Allot on a trusted address."
-    );
     println!("Press Ctrl-C to stop.");
     let store: Arc<dyn Store> = Arc::new(store);
     allot_web::serve(listener, store).await.context("the web service stopped")

@@ -57,7 +57,48 @@ on_both_engines!(
     migrate_and_verify_report_plainly,
     the_demo_area_is_the_same_for_the_same_seed,
     serve_answers_on_the_address_it_prints,
+    users_audit_and_subject_access_from_the_command_line,
 );
+
+async fn users_audit_and_subject_access_from_the_command_line(db: TestDatabase) {
+    ok(&allot(&db, &["demo", "--children", "60", "--seed", "3", "--no-serve"]));
+    let users = ok(&allot(&db, &["users", "list"]));
+    assert_eq!(users.lines().count(), 13, "one demo user per role:\n{users}");
+    assert!(users.contains("caseworker@demo.allot.example"));
+    let added = allot(&db, &["users", "add", "a.jones@wyvern.example", "--name", "Alex Jones", "--role", "caseworker"]);
+    assert!(!added.status.success());
+    assert!(text(&added.stderr).contains("organisation_id"), "{}", text(&added.stderr));
+    let reset = ok(&allot(&db, &["users", "reset", "caseworker@demo.allot.example", "--reason", "lost phone"]));
+    assert!(reset.contains("Temporary password: ") && reset.contains("otpauth://totp/"), "{reset}");
+    ok(&allot(&db, &["users", "disable", "team.manager@demo.allot.example", "--reason", "left"]));
+    assert!(
+        ok(&allot(&db, &["users", "list"]))
+            .contains("team.manager@demo.allot.example\tDemo team manager\tteam_manager\tdisabled")
+    );
+    // The chain is whole; a checkpoint kept now verifies.
+    let dir = tempfile::tempdir().unwrap();
+    let checkpoint = ok(&allot(&db, &["audit", "checkpoint"]));
+    let kept = write(dir.path(), "checkpoint.json", &checkpoint);
+    assert!(ok(&allot(&db, &["audit", "verify", "--checkpoint", &kept])).contains("whole"));
+    // Tampering is caught, and `allot verify` says so too.
+    db.tamper("UPDATE audit_trail SET action = 'nothing' WHERE seq = 2").await;
+    let verify = allot(&db, &["audit", "verify", "--checkpoint", &kept]);
+    assert!(!verify.status.success());
+    assert!(text(&verify.stdout).contains("entry 2 has been changed"), "{}", text(&verify.stdout));
+    assert!(!allot(&db, &["verify"]).status.success());
+    // A subject access export holds this child and no other.
+    let export = ok(&allot(&db, &["export", "children", "--format", "csv"]));
+    let mut rows = export.lines().skip(1).map(|l| l.split(',').take(3).map(str::to_owned).collect::<Vec<_>>());
+    let (first, second) = (rows.next().unwrap(), rows.next().unwrap());
+    let out = dir.path().join("sar");
+    ok(&allot(&db, &["sar", "export", &first[0], "--out", out.to_str().unwrap()]));
+    let json = std::fs::read_to_string(out.join(format!("subject-access-{}.json", first[0]))).unwrap();
+    let html = std::fs::read_to_string(out.join(format!("subject-access-{}.html", first[0]))).unwrap();
+    assert!(json.contains(&first[2]) && html.contains(&first[2]), "the child's family name is in both");
+    assert!(!json.contains(&second[0]) && !html.contains(&second[0]), "another child's reference is in neither");
+    let looked = ok(&allot(&db, &["audit", "child", &first[0]]));
+    assert!(looked.contains("subject_access_export"), "{looked}");
+}
 
 async fn importing_a_file_twice_changes_nothing_the_second_time(db: TestDatabase) {
     let dir = tempfile::tempdir().unwrap();
