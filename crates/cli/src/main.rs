@@ -38,6 +38,8 @@ enum Command {
         /// The address and port to listen on.
         #[arg(long, env = "ALLOT_LISTEN", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        #[command(flatten)]
+        oidc: OidcArgs,
     },
     /// Create (or refresh) the demo area, then serve it.
     Demo {
@@ -53,6 +55,8 @@ enum Command {
         /// Create the demo area and stop, without serving it.
         #[arg(long)]
         no_serve: bool,
+        #[command(flatten)]
+        oidc: OidcArgs,
     },
     /// Bring the database's schema up to date.
     Migrate,
@@ -79,6 +83,40 @@ enum Command {
     /// Subject access requests.
     #[command(subcommand)]
     Sar(SarCommand),
+}
+
+/// Sign-in for council staff through the council's identity provider
+/// (OpenID Connect). Off unless the issuer is set.
+#[derive(Debug, clap::Args)]
+struct OidcArgs {
+    /// The identity provider's issuer, exactly as it states it.
+    #[arg(long, env = "ALLOT_OIDC_ISSUER")]
+    oidc_issuer: Option<String>,
+    /// Allot's client id at the identity provider.
+    #[arg(long, env = "ALLOT_OIDC_CLIENT_ID")]
+    oidc_client_id: Option<String>,
+    /// Allot's client secret (set it in the environment, not on the command line).
+    #[arg(long, env = "ALLOT_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    oidc_client_secret: Option<String>,
+    /// Allot's callback address as registered: https://ALLOT-HOST/auth/oidc/callback.
+    #[arg(long, env = "ALLOT_OIDC_REDIRECT_URI")]
+    oidc_redirect_uri: Option<String>,
+}
+
+impl OidcArgs {
+    fn config(self) -> Result<Option<allot_web::OidcConfig>> {
+        let Some(issuer) = self.oidc_issuer else { return Ok(None) };
+        let need = |v: Option<String>, name: &str| {
+            v.filter(|s| !s.trim().is_empty())
+                .with_context(|| format!("ALLOT_OIDC_ISSUER is set, so {name} must be set too"))
+        };
+        Ok(Some(allot_web::OidcConfig {
+            issuer: issuer.trim_end_matches('/').to_owned(),
+            client_id: need(self.oidc_client_id, "ALLOT_OIDC_CLIENT_ID")?,
+            client_secret: need(self.oidc_client_secret, "ALLOT_OIDC_CLIENT_SECRET")?,
+            redirect_uri: need(self.oidc_redirect_uri, "ALLOT_OIDC_REDIRECT_URI")?,
+        }))
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -217,15 +255,17 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Sar(SarCommand::Export { reference, out, area }) => {
             return people::sar_export(&cli.database_url, &reference, area.as_deref(), &out).await;
         }
-        Command::Serve { listen } => {
+        Command::Serve { listen, oidc } => {
+            let oidc = oidc.config()?;
             let store = connect_migrated(&cli.database_url).await?;
-            serve(store, listen).await?;
+            serve(store, listen, oidc).await?;
         }
-        Command::Demo { children, seed, listen, no_serve } => {
+        Command::Demo { children, seed, listen, no_serve, oidc } => {
+            let oidc = oidc.config()?;
             let store = connect_migrated(&cli.database_url).await?;
             demo::create(&store, children, seed).await?;
             if !no_serve {
-                serve(store, listen).await?;
+                serve(store, listen, oidc).await?;
             }
         }
         Command::Migrate => {
@@ -288,7 +328,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn serve(store: SqlStore, listen: SocketAddr) -> Result<()> {
+async fn serve(store: SqlStore, listen: SocketAddr, oidc: Option<allot_web::OidcConfig>) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let address = listener.local_addr()?;
     println!("Allot is running at http://{address}/ (sign in: POST /api/v1/session)");
@@ -297,5 +337,8 @@ async fn serve(store: SqlStore, listen: SocketAddr) -> Result<()> {
     println!("  Health: http://{address}/healthz and http://{address}/readyz");
     println!("Press Ctrl-C to stop.");
     let store: Arc<dyn Store> = Arc::new(store);
-    allot_web::serve(listener, store).await.context("the web service stopped")
+    if let Some(oidc) = &oidc {
+        println!("  Council staff can sign in through {} at http://{address}/auth/oidc/start", oidc.issuer);
+    }
+    allot_web::serve(listener, store, oidc).await.context("the web service stopped")
 }

@@ -130,6 +130,22 @@ pub struct Session {
     pub times: SessionTimes,
 }
 
+/// A sign-in through the council's identity provider, between the
+/// redirect there and the callback.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OidcLogin {
+    pub state: String,
+    pub nonce: String,
+    pub code_verifier: String,
+    pub created_at: jiff::Timestamp,
+}
+
+impl std::fmt::Debug for OidcLogin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OidcLogin(..)")
+    }
+}
+
 /// Records that belong to one child and have ids of their own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChildRecord {
@@ -317,6 +333,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// An open session and its user.
     async fn session(&self, token_hash: &str) -> StoreResult<Option<(Session, User)>>;
     async fn update_session(&self, token_hash: &str, change: SessionChange, at: jiff::Timestamp) -> StoreResult<()>;
+    /// Remembers a sign-in through the identity provider that has begun.
+    async fn begin_oidc_login(&self, login: &OidcLogin) -> StoreResult<()>;
+    /// Takes (and forgets) the login with this state: it is used once.
+    async fn take_oidc_login(&self, state: &str) -> StoreResult<Option<OidcLogin>>;
 
     // Involvements
     async fn add_involvement(

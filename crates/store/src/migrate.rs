@@ -10,11 +10,13 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/sqlite/0001_foundation.sql")),
     (2, "ras", include_str!("../migrations/sqlite/0002_ras.sql")),
     (3, "access", include_str!("../migrations/sqlite/0003_access.sql")),
+    (4, "oidc", include_str!("../migrations/sqlite/0004_oidc.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
     (2, "ras", include_str!("../migrations/postgres/0002_ras.sql")),
     (3, "access", include_str!("../migrations/postgres/0003_access.sql")),
+    (4, "oidc", include_str!("../migrations/postgres/0004_oidc.sql")),
 ];
 
 /// The migration that turns the change log into the audit trail: the

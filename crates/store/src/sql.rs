@@ -2,8 +2,8 @@
 
 use crate::rows::{self, Arg};
 use crate::{
-    Change, ChildRecord, Credentials, DatabaseUrl, Engine, ImportSummary, Page, Progress, Session, SessionChange,
-    Store, StoreError, StoreResult, access, audit, migrate,
+    Change, ChildRecord, Credentials, DatabaseUrl, Engine, ImportSummary, OidcLogin, Page, Progress, Session,
+    SessionChange, Store, StoreError, StoreResult, access, audit, migrate,
 };
 use allot_domain::access::ChildFacts;
 use allot_domain::access::ChildScope;
@@ -1245,6 +1245,32 @@ impl Store for SqlStore {
 
     async fn update_session(&self, token_hash: &str, change: SessionChange, at: jiff::Timestamp) -> StoreResult<()> {
         access::update_session(&self.pool, token_hash, change, at).await
+    }
+
+    async fn begin_oidc_login(&self, login: &OidcLogin) -> StoreResult<()> {
+        sqlx::query("INSERT INTO oidc_logins (state, nonce, code_verifier, created_at_ms) VALUES ($1, $2, $3, $4)")
+            .bind(&login.state)
+            .bind(&login.nonce)
+            .bind(&login.code_verifier)
+            .bind(login.created_at.as_millisecond())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn take_oidc_login(&self, state: &str) -> StoreResult<Option<OidcLogin>> {
+        let row: Option<(String, String, String, i64)> = sqlx::query_as(
+            "DELETE FROM oidc_logins WHERE state = $1 RETURNING state, nonce, code_verifier, created_at_ms",
+        )
+        .bind(state)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|(state, nonce, code_verifier, ms)| {
+            let created_at = jiff::Timestamp::from_millisecond(ms)
+                .map_err(|e| StoreError::Corrupt(format!("oidc_logins.created_at_ms: {e}")))?;
+            Ok(OidcLogin { state, nonce, code_verifier, created_at })
+        })
+        .transpose()
     }
 
     async fn add_involvement(

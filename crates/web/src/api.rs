@@ -332,6 +332,34 @@ pub fn routes() -> Vec<ApiRoute> {
             ],
         },
         ApiRoute {
+            path: "/auth/oidc/start",
+            handler: get(crate::oidc::start),
+            operations: vec![(
+                "get",
+                Guard::PUBLIC,
+                op(
+                    "Sign in through the council's identity provider: redirects there (303)",
+                    vec![],
+                    None,
+                    ok("empty", "A redirect to the identity provider (303)"),
+                ),
+            )],
+        },
+        ApiRoute {
+            path: "/auth/oidc/callback",
+            handler: get(crate::oidc::callback),
+            operations: vec![(
+                "get",
+                Guard::PUBLIC,
+                op(
+                    "Where the identity provider sends the browser back: checks its answer and starts a session",
+                    vec![],
+                    None,
+                    ok("Session", "The new session (201); also set as a cookie"),
+                ),
+            )],
+        },
+        ApiRoute {
             path: "/api/v1/session/confirm",
             handler: post(crate::auth::confirm),
             operations: vec![(

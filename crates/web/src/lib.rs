@@ -14,6 +14,7 @@ mod api;
 mod audit;
 mod auth;
 mod caller;
+mod oidc;
 mod openapi;
 mod problem;
 mod ras;
@@ -23,6 +24,7 @@ pub use api::{ApiRoute, routes};
 pub use audit::subject_access_bundle;
 pub use auth::{CSRF_HEADER, SESSION_COOKIE, hash_password, new_credentials, open_session};
 pub use caller::{Access, Caller, Guard};
+pub use oidc::OidcConfig;
 pub use problem::Problem;
 
 use allot_store::Store;
@@ -36,11 +38,13 @@ pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    /// The council's identity provider, if sign-in through it is set up.
+    pub oidc: Option<OidcConfig>,
 }
 
 /// The whole application as an axum router.
-pub fn app(store: Arc<dyn Store>) -> Router {
-    let state = AppState { store };
+pub fn app(store: Arc<dyn Store>, oidc: Option<OidcConfig>) -> Router {
+    let state = AppState { store, oidc };
     let mut router = Router::new();
     for route in routes() {
         // Every route, whatever its rule, goes through the one guard.
@@ -66,8 +70,12 @@ pub fn app(store: Arc<dyn Store>) -> Router {
 
 /// Serves the application on `listener` until the process is asked to stop
 /// (Ctrl-C or SIGTERM), finishing requests in flight.
-pub async fn serve(listener: tokio::net::TcpListener, store: Arc<dyn Store>) -> std::io::Result<()> {
-    axum::serve(listener, app(store)).with_graceful_shutdown(shutdown_signal()).await
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    store: Arc<dyn Store>,
+    oidc: Option<OidcConfig>,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(store, oidc)).with_graceful_shutdown(shutdown_signal()).await
 }
 
 async fn shutdown_signal() {

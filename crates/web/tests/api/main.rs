@@ -2,6 +2,7 @@
 //! on SQLite and on PostgreSQL.
 
 mod access;
+mod oidc;
 
 use allot_domain::totp::TotpSecret;
 use allot_domain::user::UserForm;
@@ -92,13 +93,18 @@ fn captured_log() -> String {
 }
 
 async fn spawn(db: TestDatabase) -> TestApp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    spawn_on(db, listener, None).await
+}
+
+/// The app on `listener`, with sign-in through `oidc` if given.
+async fn spawn_on(db: TestDatabase, listener: tokio::net::TcpListener, oidc: Option<allot_web::OidcConfig>) -> TestApp {
     log_buffer();
     let store = Arc::new(db.store().await);
     let seeded = allot_store::testing::seed_area(store.as_ref(), "E06000001").await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let dyn_store: Arc<dyn Store> = store.clone();
-    tokio::spawn(async move { allot_web::serve(listener, dyn_store).await.unwrap() });
+    tokio::spawn(async move { allot_web::serve(listener, dyn_store, oidc).await.unwrap() });
     let mut app = TestApp {
         base,
         client: reqwest::Client::new(),
