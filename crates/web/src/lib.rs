@@ -22,7 +22,7 @@ mod users;
 
 pub use api::{ApiRoute, routes};
 pub use audit::subject_access_bundle;
-pub use auth::{CSRF_HEADER, SESSION_COOKIE, hash_password, new_credentials, open_session};
+pub use auth::{CSRF_HEADER, SESSION_COOKIE, hash_password, new_credentials, open_session, token_hash};
 pub use caller::{Access, Caller, Guard};
 pub use oidc::OidcConfig;
 pub use problem::Problem;

@@ -15,6 +15,7 @@ on_both_engines!(
     sessions_end_on_sign_out_disable_and_reset,
     repeated_failed_sign_ins_are_slowed_and_recorded,
     cookie_sessions_need_the_csrf_token_for_changes,
+    an_idle_session_ends_and_money_needs_a_fresh_second_factor,
     a_change_of_access_takes_effect_on_the_next_request,
     every_look_is_in_a_chain_that_detects_tampering,
 );
@@ -739,4 +740,55 @@ async fn every_look_is_in_a_chain_that_detects_tampering(db: TestDatabase) {
     assert_eq!(f.app.store.verify_audit(f.app.area, vec![]).await.unwrap(), Vec::<String>::new());
     let problems = f.app.store.verify_audit(f.app.area, vec![checkpoint]).await.unwrap();
     assert!(problems.iter().any(|p| p.contains("checkpoint")), "{problems:?}");
+}
+
+async fn an_idle_session_ends_and_money_needs_a_fresh_second_factor(db: TestDatabase) {
+    use allot_domain::session::SessionTimes;
+    let app = spawn(db).await;
+    let name = app
+        .person("comm@council.example", Role::Commissioner, Who { organisation: Some(app.council), ..Who::default() })
+        .await;
+    drop(name);
+    let username = allot_domain::user::Username::parse("comm@council.example").unwrap();
+    let (user, _) = app.store.user_for_sign_in(&username).await.unwrap().unwrap();
+    // A session last used 31 minutes ago has ended.
+    let long_ago = jiff::Timestamp::now() - jiff::SignedDuration::from_mins(31);
+    let idle = allot_store::Session {
+        token_hash: allot_web::token_hash("idle-session-token"),
+        user_id: user.id,
+        csrf_token: "x".into(),
+        times: SessionTimes { created: long_ago, last_seen: long_ago, second_factor_at: Some(long_ago) },
+    };
+    app.store.start_session(&idle).await.unwrap();
+    let (status, problem) = app.send_as("idle-session-token", Method::GET, "/api/v1/ras/policies", None).await;
+    assert_eq!((status, problem["type"].clone()), (401, json!("/problems/sign-in-needed")));
+    // Signed in 20 minutes ago and busy since: publishing a policy (it
+    // changes money) asks for the code again first.
+    let earlier = jiff::Timestamp::now() - jiff::SignedDuration::from_mins(20);
+    let busy = allot_store::Session {
+        token_hash: allot_web::token_hash("busy-session-token"),
+        times: SessionTimes { created: earlier, last_seen: jiff::Timestamp::now(), second_factor_at: Some(earlier) },
+        ..idle
+    };
+    app.store.start_session(&busy).await.unwrap();
+    let publish = |token: &'static str| {
+        app.client
+            .post(format!("{}/api/v1/ras/policies", app.base))
+            .bearer_auth(token)
+            .header("content-type", "application/toml")
+            .body(super::POLICY)
+            .send()
+    };
+    let refused = publish("busy-session-token").await.unwrap();
+    assert_eq!(refused.status(), 403);
+    assert_eq!(refused.json::<Value>().await.unwrap()["type"], "/problems/confirm-second-factor");
+    let (status, _) = app
+        .send_as("busy-session-token", Method::POST, "/api/v1/session/confirm", Some(json!({ "code": "000000" })))
+        .await;
+    assert_eq!(status, 422, "a wrong code confirms nothing");
+    let (status, confirmed) = app
+        .send_as("busy-session-token", Method::POST, "/api/v1/session/confirm", Some(json!({ "code": code_now() })))
+        .await;
+    assert_eq!(status, 200, "{confirmed}");
+    assert_eq!(publish("busy-session-token").await.unwrap().status(), 201);
 }
