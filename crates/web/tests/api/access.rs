@@ -745,10 +745,8 @@ async fn every_look_is_in_a_chain_that_detects_tampering(db: TestDatabase) {
 async fn an_idle_session_ends_and_money_needs_a_fresh_second_factor(db: TestDatabase) {
     use allot_domain::session::SessionTimes;
     let app = spawn(db).await;
-    let name = app
-        .person("comm@council.example", Role::Commissioner, Who { organisation: Some(app.council), ..Who::default() })
+    app.person("comm@council.example", Role::Commissioner, Who { organisation: Some(app.council), ..Who::default() })
         .await;
-    drop(name);
     let username = allot_domain::user::Username::parse("comm@council.example").unwrap();
     let (user, _) = app.store.user_for_sign_in(&username).await.unwrap().unwrap();
     // A session last used 31 minutes ago has ended.
