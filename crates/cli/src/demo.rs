@@ -106,18 +106,36 @@ async fn add_demo_users(
         let details = form.parse().map_err(|e| anyhow::anyhow!("demo user {role}: {e}"))?;
         store.create_user(area, &details, &credentials, stamp).await?;
     }
-    // The demo provider holds individual service funds for a few of the
-    // demo caseworker's cases, so the provider's view is not empty.
-    if let Some(provider) = org(OrganisationKind::Provider) {
-        let details = allot_domain::involvement::InvolvementForm {
-            organisation_id: Some(provider),
-            kind: Some("isf_holder".into()),
-            from: Some(today.to_string()),
-        }
-        .parse()
-        .map_err(|e| anyhow::anyhow!("demo involvement: {e}"))?;
-        for c in caseload.iter().take(5) {
+    // A few of the demo caseworker's cases are placed at the demo school,
+    // funded by the NHS, and have an ISF with the demo provider; the family
+    // consents to share with the school and the NHS. So the school's, the
+    // NHS's and the provider's views are not empty.
+    let involvements = [
+        (OrganisationKind::School, "school_placement", true),
+        (OrganisationKind::Nhs, "health_funding", true),
+        (OrganisationKind::Provider, "isf_holder", false),
+    ];
+    for c in caseload.iter().take(5) {
+        let parent = records.family_members.iter().find(|m| m.child_id == c.id && m.details.parental_responsibility);
+        for (kind, involvement, needs_consent) in involvements {
+            let Some(organisation) = org(kind) else { continue };
+            let details = allot_domain::involvement::InvolvementForm {
+                organisation_id: Some(organisation.clone()),
+                kind: Some(involvement.into()),
+                from: Some(today.to_string()),
+            }
+            .parse()
+            .map_err(|e| anyhow::anyhow!("demo involvement: {e}"))?;
             store.add_involvement(area, c.id, &details, stamp).await?;
+            if let (true, Some(parent)) = (needs_consent, parent) {
+                let consent = allot_domain::consent::ConsentDetails {
+                    given_by: allot_domain::consent::ConsentGiver::FamilyMember(parent.id),
+                    organisation_id: details.organisation_id,
+                    shares: allot_domain::consent::SharedInformation::WholeRecord,
+                    given_on: today,
+                };
+                store.record_consent(area, c.id, &consent, stamp).await?;
+            }
         }
     }
     println!(

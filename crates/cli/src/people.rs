@@ -8,6 +8,7 @@ use allot_domain::{ChildReference, Stamp};
 use allot_store::{SqlStore, Store};
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -199,12 +200,14 @@ pub async fn audit(command: AuditCommand, database_url: &str) -> Result<ExitCode
             let r = ChildReference::parse(&reference).map_err(anyhow::Error::msg)?;
             let child =
                 store.child_by_reference(area.id, &r).await?.with_context(|| format!("there is no child {r}"))?;
+            // One write per page, not per line: a long history prints fast.
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             let mut after = 0;
             loop {
                 let page = store.audit_entries(area.id, Some(child.id), after, 10_000).await?;
                 for s in &page {
                     let e = &s.entry;
-                    println!("{}\t{}\t{}\t{}\t{}\t{}", e.at, e.actor, e.role, e.action, e.entity, e.outcome);
+                    writeln!(out, "{}\t{}\t{}\t{}\t{}\t{}", e.at, e.actor, e.role, e.action, e.entity, e.outcome)?;
                 }
                 match page.last() {
                     Some(last) if page.len() == 10_000 => after = last.seq,
