@@ -215,6 +215,30 @@ fn cli_actor() -> Actor {
     Actor::parse(&format!("cli:{user}")).unwrap_or_else(|_| Actor::parse("cli").expect("valid actor"))
 }
 
+/// Records in the audit trail that the command line showed children's
+/// records (changes are recorded by the store as they are made).
+async fn record_cli_read(
+    store: &SqlStore,
+    area: allot_domain::AreaId,
+    child: Option<allot_domain::ChildId>,
+    action: &str,
+    detail: serde_json::Value,
+) -> Result<()> {
+    let entry = allot_domain::audit::AuditEntry {
+        at: jiff::Timestamp::now(),
+        actor: cli_actor().to_string(),
+        role: "system".into(),
+        child_id: child,
+        entity: if child.is_some() { "child" } else { "area" }.into(),
+        entity_id: child.map_or(area.to_string(), |c| c.to_string()),
+        action: action.into(),
+        outcome: allot_domain::audit::Outcome::Allowed,
+        detail: detail.to_string(),
+    };
+    store.record_audit(area, vec![entry]).await?;
+    Ok(())
+}
+
 async fn connect(url: &str) -> Result<SqlStore> {
     let url = DatabaseUrl::parse(url)?;
     SqlStore::connect(&url).await.with_context(|| format!("cannot open the database at {}", url.redacted()))
@@ -320,6 +344,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             };
             let n = children_csv::export(&store, area.id, matches!(format, ExportFormat::Json), include_protected, out)
                 .await?;
+            let detail = serde_json::json!({ "children": n, "include_protected": include_protected });
+            record_cli_read(&store, area.id, None, "export_children", detail).await?;
             if output.is_some() {
                 eprintln!("Exported {n} children.");
             }
@@ -341,4 +367,73 @@ async fn serve(store: SqlStore, listen: SocketAddr, oidc: Option<allot_web::Oidc
         println!("  Council staff can sign in through {} at http://{address}/auth/oidc/start", oidc.issuer);
     }
     allot_web::serve(listener, store, oidc).await.context("the web service stopped")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// How each command reaches children's records. The command line has no
+    /// sign-in: it is for whoever runs the service and holds the database URL,
+    /// so every command is theirs, and those that show or change children's
+    /// records leave an entry in the audit trail as `cli:USER`. A test checks
+    /// every command is listed here, as the route matrix does for the API.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Records {
+        /// Touches no child's record.
+        None,
+        /// Shows children's records (recorded as a read).
+        Shows,
+        /// Changes children's records (recorded change by change).
+        Changes,
+    }
+
+    const COMMAND_RECORDS: &[(&str, Records)] = &[
+        ("serve", Records::None),
+        ("demo", Records::Changes),
+        ("migrate", Records::None),
+        ("verify", Records::None),
+        ("areas add", Records::None),
+        ("areas list", Records::None),
+        ("import children", Records::Changes),
+        ("export children", Records::Shows),
+        ("ras check", Records::None),
+        ("ras evaluate", Records::None),
+        ("ras simulate", Records::Shows),
+        ("ras calibrate", Records::None),
+        ("users add", Records::Changes),
+        ("users list", Records::None),
+        ("users reset", Records::None),
+        ("users disable", Records::None),
+        ("audit verify", Records::None),
+        ("audit checkpoint", Records::None),
+        ("audit child", Records::Shows),
+        ("sar export", Records::Shows),
+    ];
+
+    fn leaves(command: &clap::Command, prefix: &str, out: &mut Vec<String>) {
+        let mut subcommands = command.get_subcommands().filter(|c| c.get_name() != "help").peekable();
+        if subcommands.peek().is_none() {
+            out.push(prefix.trim().to_owned());
+        }
+        for sub in subcommands {
+            leaves(sub, &format!("{prefix} {}", sub.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn every_command_says_how_it_reaches_childrens_records() {
+        let mut commands = Vec::new();
+        leaves(&Cli::command(), "", &mut commands);
+        for c in &commands {
+            assert!(COMMAND_RECORDS.iter().any(|(name, _)| name == c), "`allot {c}` is missing from COMMAND_RECORDS");
+        }
+        for (name, _) in COMMAND_RECORDS {
+            assert!(
+                commands.contains(&(*name).to_owned()),
+                "COMMAND_RECORDS names `allot {name}`, which does not exist"
+            );
+        }
+    }
 }

@@ -200,6 +200,7 @@ pub async fn audit(command: AuditCommand, database_url: &str) -> Result<ExitCode
             let r = ChildReference::parse(&reference).map_err(anyhow::Error::msg)?;
             let child =
                 store.child_by_reference(area.id, &r).await?.with_context(|| format!("there is no child {r}"))?;
+            crate::record_cli_read(&store, area.id, Some(child.id), "read_access_log", serde_json::json!({})).await?;
             // One write per page, not per line: a long history prints fast.
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             let mut after = 0;
@@ -232,18 +233,7 @@ pub async fn sar_export(database_url: &str, reference: &str, area: Option<&str>,
     std::fs::write(base.with_extension("json"), serde_json::to_string_pretty(&json)?)?;
     std::fs::write(base.with_extension("html"), html)?;
     // The export itself is a look at the record.
-    let entry = allot_domain::audit::AuditEntry {
-        at: jiff::Timestamp::now(),
-        actor: cli_actor().to_string(),
-        role: "system".into(),
-        child_id: Some(child.id),
-        entity: "child".into(),
-        entity_id: child.id.to_string(),
-        action: "subject_access_export".into(),
-        outcome: allot_domain::audit::Outcome::Allowed,
-        detail: "{}".into(),
-    };
-    store.record_audit(area.id, vec![entry]).await?;
+    crate::record_cli_read(&store, area.id, Some(child.id), "subject_access_export", serde_json::json!({})).await?;
     println!("Wrote {0}.json and {0}.html.", base.display());
     Ok(ExitCode::SUCCESS)
 }

@@ -390,5 +390,7 @@ async fn from_database(
     if answers.is_empty() {
         bail!("no child in area {} has a completed allocation questionnaire", area.code);
     }
+    let detail = serde_json::json!({ "children": answers.len(), "from": from.version, "to": to.version });
+    crate::record_cli_read(&store, area.id, None, "simulate", detail).await?;
     Ok((answers, current))
 }

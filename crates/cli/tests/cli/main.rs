@@ -98,6 +98,13 @@ async fn users_audit_and_subject_access_from_the_command_line(db: TestDatabase) 
     assert!(!json.contains(&second[0]) && !html.contains(&second[0]), "another child's reference is in neither");
     let looked = ok(&allot(&db, &["audit", "child", &first[0]]));
     assert!(looked.contains("subject_access_export"), "{looked}");
+    // Reading who looked is itself recorded, as is the export of the area.
+    let again = ok(&allot(&db, &["audit", "child", &first[0]]));
+    assert!(again.contains("read_access_log") && again.contains("cli:"), "{again}");
+    let store = db.store().await;
+    let area = allot_store::Store::areas(&store).await.unwrap()[0].id;
+    let trail = allot_store::Store::audit_entries(&store, area, None, 0, u32::MAX).await.unwrap();
+    assert!(trail.iter().any(|e| e.entry.action == "export_children" && e.entry.actor.starts_with("cli:")));
 }
 
 async fn importing_a_file_twice_changes_nothing_the_second_time(db: TestDatabase) {
