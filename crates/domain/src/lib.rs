@@ -23,6 +23,7 @@ pub mod involvement;
 pub mod money;
 pub mod organisation;
 pub mod paging;
+pub mod pathway;
 pub mod professional;
 pub mod ras;
 pub mod records;

@@ -284,18 +284,29 @@ struct RawOption {
     points: BTreeMap<String, i64>,
 }
 
-/// Collects problems with their lines.
-struct Problems<'t> {
-    text: &'t str,
-    list: Vec<PolicyError>,
+/// Collects problems with their lines (shared by every policy file:
+/// allocation and delegation).
+pub(crate) struct Problems<'t> {
+    pub(crate) text: &'t str,
+    pub(crate) list: Vec<PolicyError>,
 }
 
-impl Problems<'_> {
+impl<'t> Problems<'t> {
+    pub(crate) fn new(text: &'t str) -> Problems<'t> {
+        Problems { text, list: Vec::new() }
+    }
+
     fn line_of(&self, offset: usize) -> usize {
         self.text[..offset.min(self.text.len())].bytes().filter(|b| *b == b'\n').count() + 1
     }
 
-    fn at(&mut self, offset: usize, message: impl Into<String>) {
+    /// The file could not be read as TOML at all.
+    pub(crate) fn unreadable(text: &str, e: toml::de::Error) -> Vec<PolicyError> {
+        let line = e.span().map_or(1, |s| text[..s.start.min(text.len())].bytes().filter(|b| *b == b'\n').count() + 1);
+        vec![PolicyError { line, message: e.message().trim().to_owned() }]
+    }
+
+    pub(crate) fn at(&mut self, offset: usize, message: impl Into<String>) {
         let line = self.line_of(offset);
         self.list.push(PolicyError { line, message: message.into() });
     }
@@ -310,12 +321,8 @@ fn valid_id(id: &str) -> bool {
 impl Policy {
     /// Parses and checks a policy file's text, reporting every problem.
     pub fn parse(text: &str) -> Result<Policy, Vec<PolicyError>> {
-        let raw: RawFile = toml::from_str(text).map_err(|e| {
-            let line =
-                e.span().map_or(1, |s| text[..s.start.min(text.len())].bytes().filter(|b| *b == b'\n').count() + 1);
-            vec![PolicyError { line, message: e.message().trim().to_owned() }]
-        })?;
-        let mut p = Problems { text, list: Vec::new() };
+        let raw: RawFile = toml::from_str(text).map_err(|e| Problems::unreadable(text, e))?;
+        let mut p = Problems::new(text);
         let header_at = raw.policy.span().start;
         let header = raw.policy.into_inner();
         if !valid_id(&header.id) {
