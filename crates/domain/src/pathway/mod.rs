@@ -1,5 +1,6 @@
-//! The pathway: statutory clocks and reviews, and who may sign off a
-//! support plan.
+//! The pathway: statutory clocks and reviews, the support plan's costs,
+//! and who may sign a plan off.
 
 pub mod clocks;
 pub mod delegation;
+pub mod plan;
