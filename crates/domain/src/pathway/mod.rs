@@ -4,3 +4,4 @@
 pub mod clocks;
 pub mod delegation;
 pub mod plan;
+pub mod signoff;
