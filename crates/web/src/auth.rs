@@ -286,14 +286,19 @@ pub(crate) fn presented_token(headers: &HeaderMap) -> Option<(String, bool)> {
     {
         return Some((bearer.trim().to_owned(), false));
     }
+    cookie(headers, SESSION_COOKIE).map(|value| (value, true))
+}
+
+/// The value of the cookie `name` a request carries.
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| (value.to_owned(), true))
+        .find(|(n, _)| *n == name)
+        .map(|(_, value)| value.to_owned())
 }
 
 #[cfg(test)]

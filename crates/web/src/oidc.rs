@@ -7,7 +7,7 @@
 //! taken as the second factor (councils' providers enforce multi-factor
 //! sign-in), so no authenticator code is asked for.
 
-use crate::auth::{random_hex, same, start_session};
+use crate::auth::{cookie, random_hex, same, start_session};
 use crate::{AppState, Problem};
 use allot_domain::organisation::OrganisationKind;
 use allot_domain::user::Username;
@@ -122,15 +122,7 @@ pub(crate) async fn callback(
     let (Some(code), Some(returned_state)) = (params.get("code"), params.get("state")) else {
         return Err(Problem::bad_request("the sign-in service's answer has no code or state"));
     };
-    let cookie_state = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == STATE_COOKIE)
-        .map(|(_, value)| value.to_owned())
-        .unwrap_or_default();
+    let cookie_state = cookie(&headers, STATE_COOKIE).unwrap_or_default();
     // The login must have started in this browser, recently, and be used once.
     if !same(&cookie_state, returned_state) {
         return Err(failed("This sign-in did not start in this browser. Start again."));

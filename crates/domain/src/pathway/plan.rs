@@ -155,7 +155,7 @@ impl SupportItem {
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct Totals {
     pub by_stream: BTreeMap<String, Pence>,
-    pub by_route: BTreeMap<&'static str, Pence>,
+    pub by_route: BTreeMap<ManagementRoute, Pence>,
     /// The items' total, without the contingency.
     pub items: Pence,
     pub contingency: Pence,
@@ -180,7 +180,7 @@ pub fn totals(items: &[SupportItem], contingency: Option<&Contingency>) -> Total
     for item in items {
         let cost = item.annual_cost();
         add(&mut t.by_stream, &item.stream, cost);
-        let route = t.by_route.entry(item.route.code()).or_insert(Pence::new(0));
+        let route = t.by_route.entry(item.route).or_insert(Pence::new(0));
         *route = route.checked_add(cost).expect("bounded");
         t.items = t.items.checked_add(cost).expect("bounded");
     }
@@ -300,8 +300,8 @@ mod tests {
         let t = totals(&items, Some(&c));
         assert_eq!(t.by_stream["social_care"], Pence::new(241_800 + 48_000 + 20_000));
         assert_eq!(t.by_stream["education"], Pence::new(30_000));
-        assert_eq!(t.by_route["direct_payment"], Pence::new(241_800));
-        assert_eq!(t.by_route["isf"], Pence::new(48_000));
+        assert_eq!(t.by_route[&ManagementRoute::DirectPayment], Pence::new(241_800));
+        assert_eq!(t.by_route[&ManagementRoute::Isf], Pence::new(48_000));
         assert_eq!(t.items, Pence::new(319_800));
         assert_eq!(t.total, Pence::new(339_800));
     }
