@@ -187,6 +187,24 @@ code_list!(
         AccessLog = "access_log", "Who has looked at the record";
         /// Everything held about the child, for a subject access request.
         SubjectAccess = "subject_access", "Subject access export";
+        /// The support plan, its versions, decisions and letters (a school
+        /// or provider sees only its own items; finance only the money).
+        Plan = "plan", "Support plan";
+        /// The pathway's steps, statutory clocks, reviews and due dates,
+        /// and the family's requests for a review.
+        Pathway = "pathway", "Pathway and clocks";
+        /// Safeguarding concerns, risks, personal assistants and their DBS
+        /// checks, and exceptions to the gates.
+        Casework = "casework", "Safeguarding, risks and personal assistants";
+        /// Approving, declining or returning a plan; answering a request
+        /// for a review.
+        Signoff = "signoff", "Sign-off";
+        /// Lifting a gate on a direct payment, with reasons.
+        Gates = "gates", "Lifting a gate";
+        /// Asking for a decision to be reviewed.
+        Challenge = "challenge", "Asking for a review";
+        /// Co-signing the plan and countersigning how the child keeps safe.
+        CoSign = "co_sign", "Co-signing";
     }
 );
 
@@ -200,22 +218,28 @@ pub enum Op {
 /// Whether `role` may do `op` on `section` of a child in its scope.
 pub fn section_allowed(role: Role, section: Section, op: Op) -> bool {
     use Section::*;
+    let manager = matches!(role, Role::TeamManager | Role::GroupManager | Role::HeadOfService);
     match (role, op) {
         (Role::ParentCarer | Role::YoungPerson, Op::Read) => {
-            matches!(section, Record | Family | Consent | LeadProfessional | Budget)
+            matches!(section, Record | Family | Consent | LeadProfessional | Budget | Plan | Pathway)
         }
+        (Role::ParentCarer | Role::YoungPerson, Op::Change) => matches!(section, Challenge | CoSign),
         (Role::Caseworker | Role::TeamManager | Role::GroupManager | Role::HeadOfService, Op::Read) => match section {
             AccessLog => role != Role::Caseworker,
             SubjectAccess => role == Role::HeadOfService,
+            Signoff | Gates | Challenge | CoSign => false,
             _ => true,
         },
-        (Role::Caseworker | Role::TeamManager | Role::GroupManager | Role::HeadOfService, Op::Change) => {
-            matches!(section, Record | Family | Consent | LeadProfessional | Budget)
-        }
-        (Role::NhsBudgetLead, Op::Read) => matches!(section, Record | Consent | Budget),
-        (Role::SchoolSenco | Role::FinanceOfficer, Op::Read) => matches!(section, Record | Budget),
-        (Role::ProviderStaff, Op::Read) => section == Record,
-        (Role::Auditor, Op::Read) => section != SubjectAccess,
+        (Role::Caseworker | Role::TeamManager | Role::GroupManager | Role::HeadOfService, Op::Change) => match section {
+            Record | Family | Consent | LeadProfessional | Budget | Plan | Pathway | Casework | Challenge | CoSign => true,
+            Signoff | Gates => manager,
+            History | AccessLog | SubjectAccess => false,
+        },
+        (Role::NhsBudgetLead, Op::Read) => matches!(section, Record | Consent | Budget | Plan | Pathway),
+        (Role::NhsBudgetLead, Op::Change) => section == Signoff,
+        (Role::SchoolSenco | Role::FinanceOfficer, Op::Read) => matches!(section, Record | Budget | Plan),
+        (Role::ProviderStaff, Op::Read) => matches!(section, Record | Plan),
+        (Role::Auditor, Op::Read) => !matches!(section, SubjectAccess | Signoff | Gates | Challenge | CoSign),
         _ => false,
     }
 }
@@ -245,6 +269,17 @@ code_list!(
         ManageUsers = "manage_users", "Manage users";
         /// Verify the audit trail and export its checkpoint.
         AuditTrail = "audit_trail", "Check the audit trail";
+        /// What is due and overdue across the children in their scope.
+        Worklist = "worklist", "Worklist";
+        /// Plans waiting for someone with their authority.
+        Approvals = "approvals", "Approvals queue";
+        /// Area figures: overdue counts, the 20-week figure, approvals,
+        /// waiting times, plans over indicative amounts.
+        Reports = "reports", "Area reports";
+        /// See the area's risk register.
+        ViewAreaRisks = "view_area_risks", "See the area's risk register";
+        /// Add to or close risks on the area's risk register.
+        ManageAreaRisks = "manage_area_risks", "Manage the area's risk register";
     }
 );
 
@@ -260,6 +295,12 @@ pub fn area_allowed(role: Role, action: AreaAction) -> bool {
         PublishPolicy => matches!(role, Role::Commissioner | Role::Administrator),
         ManageUsers => role == Role::Administrator,
         AuditTrail => role == Role::Auditor,
+        Worklist => case_holder,
+        Approvals => matches!(role, Role::TeamManager | Role::GroupManager | Role::HeadOfService | Role::NhsBudgetLead),
+        Reports | ViewAreaRisks => {
+            matches!(role, Role::TeamManager | Role::GroupManager | Role::HeadOfService | Role::Commissioner | Role::Auditor)
+        }
+        ManageAreaRisks => matches!(role, Role::TeamManager | Role::GroupManager | Role::HeadOfService | Role::Commissioner),
     }
 }
 
@@ -383,11 +424,20 @@ mod tests {
     }
 
     #[test]
-    fn only_those_who_hold_cases_change_records() {
+    fn records_are_changed_only_by_those_who_hold_cases_and_the_family_only_has_its_say() {
         for role in Role::ALL {
-            let changes = Section::ALL.iter().any(|s| section_allowed(*role, *s, Op::Change));
             let case_holder = sees_protected(*role);
-            assert_eq!(changes, case_holder, "{role}: only those who hold cases change records");
+            let manager = case_holder && *role != Role::Caseworker;
+            for section in Section::ALL {
+                let expected = match section {
+                    Section::History | Section::AccessLog | Section::SubjectAccess => false,
+                    Section::Signoff => manager || *role == Role::NhsBudgetLead,
+                    Section::Gates => manager,
+                    Section::Challenge | Section::CoSign => case_holder || role.is_family(),
+                    _ => case_holder,
+                };
+                assert_eq!(section_allowed(*role, *section, Op::Change), expected, "{role} changing {section}");
+            }
         }
     }
 

@@ -50,5 +50,12 @@ macro_rules! code_list {
                 s.serialize_str(self.code())
             }
         }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let code = String::deserialize(d)?;
+                $name::parse(&code).map_err(serde::de::Error::custom)
+            }
+        }
     };
 }

@@ -84,3 +84,19 @@ id_type!(
     /// ISF, a commissioned service, NHS funding).
     InvolvementId
 );
+id_type!(
+    /// A personal assistant employed with a child's direct payment.
+    PersonalAssistantId
+);
+id_type!(
+    /// A safeguarding concern about a child.
+    ConcernId
+);
+id_type!(
+    /// A family's request for a decision to be reviewed (a challenge).
+    ReviewRequestId
+);
+id_type!(
+    /// A risk on a child's or the area's risk register.
+    RiskId
+);

@@ -34,6 +34,14 @@ text_type!(
     Name
 );
 
+/// A stored name is parsed again on the way back in.
+impl<'de> serde::Deserialize<'de> for Name {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Name::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
 impl Name {
     /// The longest name accepted.
     pub const MAX_CHARS: usize = 100;

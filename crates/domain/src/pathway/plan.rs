@@ -3,7 +3,7 @@
 //! plan must pass before it can be submitted for sign-off.
 
 use crate::code_list;
-use crate::ids::OrganisationId;
+use crate::ids::{OrganisationId, PersonalAssistantId};
 use crate::invalid::Invalid;
 use crate::money::Pence;
 use std::collections::BTreeMap;
@@ -50,6 +50,8 @@ impl Frequency {
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SupportItemForm {
+    /// Present for an item carried over from an earlier version of a plan.
+    pub key: Option<String>,
     pub what: Option<String>,
     pub provided_by: Option<String>,
     pub unit_cost: Option<String>,
@@ -60,10 +62,14 @@ pub struct SupportItemForm {
     pub route: Option<String>,
     /// For an ISF: the provider or school that holds it.
     pub isf_holder: Option<String>,
+    /// The organisation that delivers it, if it is one in the directory.
+    pub provider: Option<String>,
+    /// The personal assistant it pays, if it pays one.
+    pub personal_assistant: Option<String>,
 }
 
 /// A support item, checked.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SupportItem {
     pub what: String,
     pub provided_by: String,
@@ -75,6 +81,8 @@ pub struct SupportItem {
     pub stream: String,
     pub route: ManagementRoute,
     pub isf_holder: Option<OrganisationId>,
+    pub provider: Option<OrganisationId>,
+    pub personal_assistant: Option<PersonalAssistantId>,
 }
 
 /// Parses a number of units: up to two decimal places, more than 0, at
@@ -117,6 +125,9 @@ impl SupportItemForm {
         }
         let route = inv.check("route", ManagementRoute::parse(self.route.as_deref().unwrap_or("")));
         let isf_holder = text(&self.isf_holder).and_then(|h| inv.check("isf_holder", h.parse::<OrganisationId>()));
+        let provider = text(&self.provider).and_then(|h| inv.check("provider", h.parse::<OrganisationId>()));
+        let personal_assistant =
+            text(&self.personal_assistant).and_then(|h| inv.check("personal_assistant", h.parse::<PersonalAssistantId>()));
         match (route, isf_holder) {
             (Some(ManagementRoute::Isf), None) if text(&self.isf_holder).is_none() => {
                 inv.push("isf_holder", "an individual service fund is held by a named provider or school: choose it")
@@ -135,6 +146,8 @@ impl SupportItemForm {
             stream: stream.expect("checked"),
             route: route.expect("checked"),
             isf_holder,
+            provider,
+            personal_assistant,
         })
     }
 }
@@ -163,7 +176,7 @@ pub struct Totals {
 }
 
 /// The contingency line: money set aside for the unplanned, and what for.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Contingency {
     pub amount: Pence,
     pub stream: String,
@@ -251,6 +264,7 @@ mod tests {
             stream: Some(stream.into()),
             route: Some(route.into()),
             isf_holder: (route == "isf").then(|| OrganisationId::new().to_string()),
+            ..Default::default()
         }
         .parse()
         .unwrap()
@@ -340,6 +354,8 @@ mod tests {
                     stream: streams[*s].into(),
                     route: ManagementRoute::ALL[*r],
                     isf_holder: None,
+                    provider: None,
+                    personal_assistant: None,
                 })
                 .collect();
             let t = totals(&items, None);

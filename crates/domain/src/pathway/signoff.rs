@@ -7,7 +7,7 @@ use crate::code_list;
 use crate::ids::UserId;
 use crate::money::Pence;
 use crate::pathway::delegation::{DelegationPolicy, four_eyes};
-use crate::pathway::plan::SupportItem;
+use crate::pathway::content::PlanItem;
 
 code_list!(
     /// Where a version of a plan stands.
@@ -99,12 +99,12 @@ pub enum ItemChange {
 
 /// Compares two versions item by item; items keep their key across
 /// versions.
-pub fn compare_items(old: &[(String, SupportItem)], new: &[(String, SupportItem)]) -> Vec<ItemChange> {
+pub fn compare_items(old: &[PlanItem], new: &[PlanItem]) -> Vec<ItemChange> {
     let mut changes = Vec::new();
-    for (key, before) in old {
-        match new.iter().find(|(k, _)| k == key) {
+    for PlanItem { key, item: before } in old {
+        match new.iter().find(|n| n.key == *key) {
             None => changes.push(ItemChange::Removed { key: key.clone() }),
-            Some((_, after)) => {
+            Some(PlanItem { item: after, .. }) => {
                 let mut fields = Vec::new();
                 let mut differs = |name: &'static str, changed: bool| {
                     if changed {
@@ -119,6 +119,8 @@ pub fn compare_items(old: &[(String, SupportItem)], new: &[(String, SupportItem)
                 differs("stream", before.stream != after.stream);
                 differs("route", before.route != after.route);
                 differs("isf_holder", before.isf_holder != after.isf_holder);
+                differs("provider", before.provider != after.provider);
+                differs("personal_assistant", before.personal_assistant != after.personal_assistant);
                 differs("annual_cost", before.annual_cost() != after.annual_cost());
                 if !fields.is_empty() {
                     changes.push(ItemChange::Changed { key: key.clone(), fields });
@@ -126,8 +128,8 @@ pub fn compare_items(old: &[(String, SupportItem)], new: &[(String, SupportItem)
             }
         }
     }
-    for (key, _) in new {
-        if !old.iter().any(|(k, _)| k == key) {
+    for PlanItem { key, .. } in new {
+        if !old.iter().any(|o| o.key == *key) {
             changes.push(ItemChange::Added { key: key.clone() });
         }
     }
@@ -137,7 +139,7 @@ pub fn compare_items(old: &[(String, SupportItem)], new: &[(String, SupportItem)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pathway::plan::{Frequency, ManagementRoute};
+    use crate::pathway::plan::{Frequency, ManagementRoute, SupportItem};
 
     const POLICY: &str = "[[limit]]\nrole = \"team_manager\"\nmax_annual_amount = \"5000.00\"\n\
         [[limit]]\nrole = \"group_manager\"\nmax_annual_amount = \"20000.00\"\n\
@@ -186,13 +188,19 @@ mod tests {
             stream: "social_care".into(),
             route: ManagementRoute::DirectPayment,
             isf_holder: None,
+            provider: None,
+            personal_assistant: None,
         }
+    }
+
+    fn keyed(key: &str, cost: i64) -> PlanItem {
+        PlanItem { key: key.into(), item: item(cost) }
     }
 
     #[test]
     fn two_versions_compare_item_by_item() {
-        let old = vec![("a".to_owned(), item(10_000)), ("b".to_owned(), item(5_000))];
-        let new = vec![("a".to_owned(), item(12_000)), ("c".to_owned(), item(1_000))];
+        let old = vec![keyed("a", 10_000), keyed("b", 5_000)];
+        let new = vec![keyed("a", 12_000), keyed("c", 1_000)];
         assert_eq!(
             compare_items(&old, &new),
             [
