@@ -230,11 +230,14 @@ pub fn section_allowed(role: Role, section: Section, op: Op) -> bool {
             Signoff | Gates | Challenge | CoSign => false,
             _ => true,
         },
-        (Role::Caseworker | Role::TeamManager | Role::GroupManager | Role::HeadOfService, Op::Change) => match section {
-            Record | Family | Consent | LeadProfessional | Budget | Plan | Pathway | Casework | Challenge | CoSign => true,
-            Signoff | Gates => manager,
-            History | AccessLog | SubjectAccess => false,
-        },
+        (Role::Caseworker | Role::TeamManager | Role::GroupManager | Role::HeadOfService, Op::Change) => {
+            match section {
+                Record | Family | Consent | LeadProfessional | Budget | Plan | Pathway | Casework | Challenge
+                | CoSign => true,
+                Signoff | Gates => manager,
+                History | AccessLog | SubjectAccess => false,
+            }
+        }
         (Role::NhsBudgetLead, Op::Read) => matches!(section, Record | Consent | Budget | Plan | Pathway),
         (Role::NhsBudgetLead, Op::Change) => section == Signoff,
         (Role::SchoolSenco | Role::FinanceOfficer, Op::Read) => matches!(section, Record | Budget | Plan),
@@ -298,9 +301,14 @@ pub fn area_allowed(role: Role, action: AreaAction) -> bool {
         Worklist => case_holder,
         Approvals => matches!(role, Role::TeamManager | Role::GroupManager | Role::HeadOfService | Role::NhsBudgetLead),
         Reports | ViewAreaRisks => {
-            matches!(role, Role::TeamManager | Role::GroupManager | Role::HeadOfService | Role::Commissioner | Role::Auditor)
+            matches!(
+                role,
+                Role::TeamManager | Role::GroupManager | Role::HeadOfService | Role::Commissioner | Role::Auditor
+            )
         }
-        ManageAreaRisks => matches!(role, Role::TeamManager | Role::GroupManager | Role::HeadOfService | Role::Commissioner),
+        ManageAreaRisks => {
+            matches!(role, Role::TeamManager | Role::GroupManager | Role::HeadOfService | Role::Commissioner)
+        }
     }
 }
 

@@ -100,3 +100,7 @@ id_type!(
     /// A risk on a child's or the area's risk register.
     RiskId
 );
+id_type!(
+    /// A manager's decision to lift a gate on a direct payment.
+    GateExceptionId
+);

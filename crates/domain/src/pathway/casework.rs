@@ -6,7 +6,7 @@
 
 use crate::code_list;
 use crate::dates::{age_on, parse_date};
-use crate::ids::{ChildId, ConcernId, PersonalAssistantId, ReviewRequestId, RiskId};
+use crate::ids::{ChildId, ConcernId, GateExceptionId, PersonalAssistantId, ReviewRequestId, RiskId};
 use crate::invalid::Invalid;
 use crate::pathway::content::PlanItem;
 use crate::pathway::plan::ManagementRoute;
@@ -110,7 +110,8 @@ impl PersonalAssistantForm {
         let mut inv = Invalid::default();
         let name = inv.check("name", Name::parse(self.name.as_deref().unwrap_or("")));
         let employed_by = text(&mut inv, "employed_by", &self.employed_by, "say who employs them (usually the family)");
-        let cert: String = self.dbs_certificate.as_deref().unwrap_or("").chars().filter(|c| !c.is_whitespace()).collect();
+        let cert: String =
+            self.dbs_certificate.as_deref().unwrap_or("").chars().filter(|c| !c.is_whitespace()).collect();
         if cert.len() != 12 || !cert.bytes().all(|b| b.is_ascii_digit()) {
             inv.push("dbs_certificate", "a DBS certificate number is 12 digits");
         }
@@ -161,7 +162,8 @@ impl ConcernForm {
         let mut inv = Invalid::default();
         let raised_on = date(&mut inv, "raised_on", &self.raised_on, today);
         let summary = text(&mut inv, "summary", &self.summary, "describe the concern");
-        let blocks = inv.check("blocks_direct_payment", self.blocks_direct_payment.ok_or("say whether it stops a direct payment"));
+        let blocks = inv
+            .check("blocks_direct_payment", self.blocks_direct_payment.ok_or("say whether it stops a direct payment"));
         inv.finish(|| Concern {
             id: ConcernId::new(),
             child_id,
@@ -310,6 +312,7 @@ code_list!(
 /// consent).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GateException {
+    pub id: GateExceptionId,
     pub child_id: ChildId,
     pub gate: Gate,
     pub subject: Option<String>,
@@ -339,10 +342,64 @@ impl GateExceptionForm {
             _ => false,
         };
         if !known {
-            inv.push("subject", "name the child's concern or personal assistant this lifts (none for a young person's consent)");
+            inv.push(
+                "subject",
+                "name the child's concern or personal assistant this lifts (none for a young person's consent)",
+            );
         }
         let reason = text(&mut inv, "reason", &self.reason, "say why the gate can be lifted");
-        inv.finish(|| GateException { child_id, gate: gate.expect("checked"), subject, reason })
+        inv.finish(|| GateException {
+            id: GateExceptionId::new(),
+            child_id,
+            gate: gate.expect("checked"),
+            subject,
+            reason,
+        })
+    }
+}
+
+/// One stored case record, of whichever kind.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CaseRecord {
+    PersonalAssistant(PersonalAssistant),
+    Concern(Concern),
+    Risk(Risk),
+    ReviewRequest(ReviewRequest),
+    GateException(GateException),
+}
+
+impl CaseRecord {
+    pub fn id(&self) -> String {
+        match self {
+            CaseRecord::PersonalAssistant(r) => r.id.to_string(),
+            CaseRecord::Concern(r) => r.id.to_string(),
+            CaseRecord::Risk(r) => r.id.to_string(),
+            CaseRecord::ReviewRequest(r) => r.id.to_string(),
+            CaseRecord::GateException(r) => r.id.to_string(),
+        }
+    }
+
+    /// The child it belongs to; `None` for a risk on the area's register.
+    pub fn child_id(&self) -> Option<ChildId> {
+        match self {
+            CaseRecord::PersonalAssistant(r) => Some(r.child_id),
+            CaseRecord::Concern(r) => Some(r.child_id),
+            CaseRecord::Risk(r) => r.child_id,
+            CaseRecord::ReviewRequest(r) => Some(r.child_id),
+            CaseRecord::GateException(r) => Some(r.child_id),
+        }
+    }
+
+    /// The stable name of its kind.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CaseRecord::PersonalAssistant(_) => "personal_assistant",
+            CaseRecord::Concern(_) => "concern",
+            CaseRecord::Risk(_) => "risk",
+            CaseRecord::ReviewRequest(_) => "review_request",
+            CaseRecord::GateException(_) => "gate_exception",
+        }
     }
 }
 
@@ -357,21 +414,41 @@ pub struct CaseRecords {
 }
 
 impl CaseRecords {
+    /// Sorts stored records into their kinds.
+    pub fn from_records(records: impl IntoIterator<Item = CaseRecord>) -> CaseRecords {
+        let mut c = CaseRecords::default();
+        for r in records {
+            match r {
+                CaseRecord::PersonalAssistant(r) => c.assistants.push(r),
+                CaseRecord::Concern(r) => c.concerns.push(r),
+                CaseRecord::Risk(r) => c.risks.push(r),
+                CaseRecord::ReviewRequest(r) => c.review_requests.push(r),
+                CaseRecord::GateException(r) => c.exceptions.push(r),
+            }
+        }
+        c
+    }
+
     fn lifted(&self, gate: Gate, subject: Option<&str>) -> bool {
         self.exceptions.iter().any(|e| e.gate == gate && e.subject.as_deref() == subject)
     }
 
     /// Why items cannot be paid as planned, by item field, as of `today`
     /// for a child born on `date_of_birth`. Empty: nothing blocks them.
-    pub fn blocked(&self, items: &[PlanItem], date_of_birth: Date, young_person_consented: bool, today: Date) -> Invalid {
+    pub fn blocked(
+        &self,
+        items: &[PlanItem],
+        date_of_birth: Date,
+        young_person_consented: bool,
+        today: Date,
+    ) -> Invalid {
         let mut inv = Invalid::default();
         let open_concern = self.concerns.iter().find(|c| {
             c.closed.is_none() && c.blocks_direct_payment && !self.lifted(Gate::Safeguarding, Some(&c.id.to_string()))
         });
         let age = age_on(date_of_birth, today);
-        let needs_consent = matches!(age, Some(16 | 17))
-            && !young_person_consented
-            && !self.lifted(Gate::YoungPersonConsent, None);
+        let needs_consent =
+            matches!(age, Some(16 | 17)) && !young_person_consented && !self.lifted(Gate::YoungPersonConsent, None);
         for (i, PlanItem { item, .. }) in items.iter().enumerate() {
             if item.route == ManagementRoute::DirectPayment {
                 if let Some(c) = open_concern {
@@ -474,20 +551,36 @@ mod tests {
         assert!(!a.dbs_current(TODAY) && a.dbs_current(date(2026, 11, 21)));
         let leap = assistant(child, "2024-02-29");
         assert_eq!(leap.renewal_due, date(2027, 2, 28));
-        let bad = PersonalAssistantForm { dbs_certificate: Some("12345".into()), renewal_due: Some("2020-01-01".into()), dbs_issued_on: Some("2021-01-01".into()), ..Default::default() };
-        assert_eq!(bad.parse(child, TODAY).unwrap_err().fields(), ["name", "employed_by", "dbs_certificate", "renewal_due"]);
+        let bad = PersonalAssistantForm {
+            dbs_certificate: Some("12345".into()),
+            renewal_due: Some("2020-01-01".into()),
+            dbs_issued_on: Some("2021-01-01".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            bad.parse(child, TODAY).unwrap_err().fields(),
+            ["name", "employed_by", "dbs_certificate", "renewal_due"]
+        );
     }
 
     #[test]
     fn an_open_concern_blocks_a_direct_payment_until_closed_or_lifted() {
         let child = ChildId::new();
-        let concern = ConcernForm { raised_on: Some("2026-10-01".into()), summary: Some("Concern".into()), blocks_direct_payment: Some(true) }
-            .parse(child, TODAY)
-            .unwrap();
+        let concern = ConcernForm {
+            raised_on: Some("2026-10-01".into()),
+            summary: Some("Concern".into()),
+            blocks_direct_payment: Some(true),
+        }
+        .parse(child, TODAY)
+        .unwrap();
         let mut records = CaseRecords { concerns: vec![concern.clone()], ..Default::default() };
         let born = date(2015, 1, 1);
         assert_eq!(records.blocked(&[dp_item(None)], born, false, TODAY).fields(), ["items[0].route"]);
-        let lift = GateExceptionForm { gate: Some("safeguarding".into()), subject: Some(concern.id.to_string()), reason: Some("Agreed at strategy meeting".into()) };
+        let lift = GateExceptionForm {
+            gate: Some("safeguarding".into()),
+            subject: Some(concern.id.to_string()),
+            reason: Some("Agreed at strategy meeting".into()),
+        };
         records.exceptions.push(lift.parse(child, &records).unwrap());
         assert!(records.blocked(&[dp_item(None)], born, false, TODAY).0.is_empty());
         let wrong = GateExceptionForm { subject: Some(ConcernId::new().to_string()), ..lift };
@@ -519,7 +612,11 @@ mod tests {
         assert_eq!(e.fields(), ["items[0].personal_assistant"]);
         assert!(e.to_string().contains("2026-11-22"));
         assert_eq!(records.due(TODAY)[0].kind, DueKind::DbsRenewal);
-        let exception = GateExceptionForm { gate: Some("personal_assistant_dbs".into()), subject: Some(pa.id.to_string()), reason: Some("Renewal applied for".into()) };
+        let exception = GateExceptionForm {
+            gate: Some("personal_assistant_dbs".into()),
+            subject: Some(pa.id.to_string()),
+            reason: Some("Renewal applied for".into()),
+        };
         records.exceptions.push(exception.parse(child, &records).unwrap());
         assert!(records.blocked(&[dp_item(Some(pa.id))], born, false, TODAY).0.is_empty());
         let stranger = records.blocked(&[dp_item(Some(PersonalAssistantId::new()))], born, false, TODAY);
@@ -527,16 +624,38 @@ mod tests {
     }
 
     #[test]
+    fn stored_records_read_back_by_kind() {
+        let child = ChildId::new();
+        let record = CaseRecord::PersonalAssistant(assistant(child, "2025-01-01"));
+        let json = serde_json::to_string(&record).unwrap();
+        assert!(json.starts_with(r#"{"kind":"personal_assistant""#), "{json}");
+        assert_eq!(serde_json::from_str::<CaseRecord>(&json).unwrap(), record);
+        assert_eq!(record.kind(), "personal_assistant");
+        let bad = json.replace("Jo Bloggs", "");
+        assert!(serde_json::from_str::<CaseRecord>(&bad).is_err(), "a blank name does not read back");
+        assert_eq!(CaseRecords::from_records([record]).assistants.len(), 1);
+    }
+
+    #[test]
     fn a_review_request_is_answered_within_28_days_once_with_reasons() {
         let child = ChildId::new();
-        let form = ReviewRequestForm { received_on: Some("2026-02-01".into()), plan_version: Some(2), what_is_challenged: Some("The amount for short breaks".into()) };
+        let form = ReviewRequestForm {
+            received_on: Some("2026-02-01".into()),
+            plan_version: Some(2),
+            what_is_challenged: Some("The amount for short breaks".into()),
+        };
         let mut request = form.parse(child, TODAY).unwrap();
         assert_eq!(request.answer_due, date(2026, 3, 1));
         let records = CaseRecords { review_requests: vec![request.clone()], ..Default::default() };
         assert_eq!(records.due(TODAY)[0].urgency, crate::pathway::clocks::Urgency::Overdue);
-        let early = ReviewAnswerForm { on: Some("2026-01-31".into()), outcome: Some("decision_stands".into()), reasons: None };
+        let early =
+            ReviewAnswerForm { on: Some("2026-01-31".into()), outcome: Some("decision_stands".into()), reasons: None };
         assert_eq!(early.parse(&request, TODAY).unwrap_err().fields(), ["on", "reasons"]);
-        let answer = ReviewAnswerForm { on: Some("2026-02-20".into()), outcome: Some("decision_changed".into()), reasons: Some("More hours agreed".into()) };
+        let answer = ReviewAnswerForm {
+            on: Some("2026-02-20".into()),
+            outcome: Some("decision_changed".into()),
+            reasons: Some("More hours agreed".into()),
+        };
         request.answer = Some(answer.parse(&request, TODAY).unwrap());
         assert_eq!(answer.parse(&request, TODAY).unwrap_err().fields(), ["outcome"]);
     }

@@ -274,7 +274,9 @@ impl PlanContent {
                 items: self
                     .items
                     .iter()
-                    .filter(|i| organisation.is_some() && (i.item.provider == organisation || i.item.isf_holder == organisation))
+                    .filter(|i| {
+                        organisation.is_some() && (i.item.provider == organisation || i.item.isf_holder == organisation)
+                    })
                     .cloned()
                     .collect(),
                 ..PlanContent::default()
@@ -314,7 +316,10 @@ mod tests {
     #[test]
     fn new_items_get_keys_after_the_highest_earlier_key_and_kept_items_keep_theirs() {
         let form = PlanForm {
-            items: vec![item("Swimming", "social_care"), SupportItemForm { key: Some("item-7".into()), ..item("PA", "health") }],
+            items: vec![
+                item("Swimming", "social_care"),
+                SupportItemForm { key: Some("item-7".into()), ..item("PA", "health") },
+            ],
             ..Default::default()
         };
         let plan = form.parse(&["item-2".into(), "item-7".into()], &streams()).unwrap();
@@ -325,12 +330,20 @@ mod tests {
     #[test]
     fn every_bad_field_is_named_with_its_place() {
         let form = PlanForm {
-            outcomes: vec![OutcomeForm { area: Some("happiness".into()), wanted: Some(" ".into()), how_we_will_know: Some("x".into()) }],
+            outcomes: vec![OutcomeForm {
+                area: Some("happiness".into()),
+                wanted: Some(" ".into()),
+                how_we_will_know: Some("x".into()),
+            }],
             items: vec![
                 SupportItemForm { key: Some("item-9".into()), ..item("Swimming", "transport") },
                 SupportItemForm { unit_cost: Some("12.345".into()), ..item("PA", "health") },
             ],
-            contingency: Some(ContingencyForm { amount: Some("1.001".into()), stream: Some("health".into()), purpose: None }),
+            contingency: Some(ContingencyForm {
+                amount: Some("1.001".into()),
+                stream: Some("health".into()),
+                purpose: None,
+            }),
             ..Default::default()
         };
         let e = form.parse(&[], &streams()).unwrap_err();
@@ -360,7 +373,10 @@ mod tests {
                 how_we_will_know: Some("Goes weekly".into()),
             }],
             items: vec![theirs, item("Swimming", "social_care")],
-            keeping_safe: vec![KeepingSafeForm { risk: Some("Runs off".into()), reduced_by: Some("Two adults".into()) }],
+            keeping_safe: vec![KeepingSafeForm {
+                risk: Some("Runs off".into()),
+                reduced_by: Some("Two adults".into()),
+            }],
             ..Default::default()
         };
         let plan = form.parse(&[], &streams()).unwrap();
@@ -375,7 +391,9 @@ mod tests {
 
     #[test]
     fn stored_content_reads_back_exactly() {
-        let plan = PlanForm { items: vec![item("Swimming", "social_care")], ..Default::default() }.parse(&[], &streams()).unwrap();
+        let plan = PlanForm { items: vec![item("Swimming", "social_care")], ..Default::default() }
+            .parse(&[], &streams())
+            .unwrap();
         let json = serde_json::to_string(&plan).unwrap();
         assert_eq!(serde_json::from_str::<PlanContent>(&json).unwrap(), plan);
     }

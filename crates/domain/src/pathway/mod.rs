@@ -7,4 +7,5 @@ pub mod content;
 pub mod delegation;
 pub mod plan;
 pub mod record;
+pub mod reports;
 pub mod signoff;

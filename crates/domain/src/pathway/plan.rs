@@ -126,8 +126,8 @@ impl SupportItemForm {
         let route = inv.check("route", ManagementRoute::parse(self.route.as_deref().unwrap_or("")));
         let isf_holder = text(&self.isf_holder).and_then(|h| inv.check("isf_holder", h.parse::<OrganisationId>()));
         let provider = text(&self.provider).and_then(|h| inv.check("provider", h.parse::<OrganisationId>()));
-        let personal_assistant =
-            text(&self.personal_assistant).and_then(|h| inv.check("personal_assistant", h.parse::<PersonalAssistantId>()));
+        let personal_assistant = text(&self.personal_assistant)
+            .and_then(|h| inv.check("personal_assistant", h.parse::<PersonalAssistantId>()));
         match (route, isf_holder) {
             (Some(ManagementRoute::Isf), None) if text(&self.isf_holder).is_none() => {
                 inv.push("isf_holder", "an individual service fund is held by a named provider or school: choose it")

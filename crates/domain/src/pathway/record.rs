@@ -213,7 +213,9 @@ impl PathwayState {
                 Some(e) => after(Some(e.clock.request_received), "request"),
             },
             EventKind::DraftPlanSent => match ehc {
-                Some(EhcProgress { decided: Some((d, true)), final_issued: None, .. }) => after(Some(*d), "decision to assess"),
+                Some(EhcProgress { decided: Some((d, true)), final_issued: None, .. }) => {
+                    after(Some(*d), "decision to assess")
+                }
                 Some(EhcProgress { final_issued: Some(_), .. }) => Err("the final plan is already issued".into()),
                 _ => Err("a draft plan follows a decision to assess".into()),
             },
@@ -221,7 +223,10 @@ impl PathwayState {
                 Some(EhcProgress { draft_sent: Some(d), final_issued: None, .. }) => {
                     let earliest = clocks::earliest_final_after_draft(*d);
                     if on < earliest {
-                        Err(format!("the family has until {} to comment on the draft: the earliest is {earliest}", clocks::comments_close(*d)))
+                        Err(format!(
+                            "the family has until {} to comment on the draft: the earliest is {earliest}",
+                            clocks::comments_close(*d)
+                        ))
                     } else {
                         Ok(())
                     }
@@ -230,7 +235,9 @@ impl PathwayState {
                 _ => Err("send the family the draft plan first".into()),
             },
             EventKind::TwentyWeekException => match ehc {
-                Some(e) if e.decided.is_some_and(|(_, assess)| !assess) => Err("the council decided not to assess".into()),
+                Some(e) if e.decided.is_some_and(|(_, assess)| !assess) => {
+                    Err("the council decided not to assess".into())
+                }
                 Some(e) => after(Some(e.clock.request_received), "request"),
                 None => Err("record the request for an assessment first".into()),
             },
@@ -379,9 +386,16 @@ mod tests {
         let events = record(&[event("ehc_request_received", "2026-03-01")], TODAY).unwrap();
         assert!(event("decided_to_assess", "2026-02-28").parse(&events, TODAY).is_err(), "before the request");
         assert_eq!(event("ehc_request_received", "2026-11-23").parse(&[], TODAY).unwrap_err().fields(), ["on"]);
-        assert_eq!(event("decided_not_to_assess", "2026-03-02").parse(&events, TODAY).unwrap_err().fields(), ["reason"]);
-        assert!(event("ehc_request_received", "2026-03-05").parse(&events, TODAY).is_err(), "one open request at a time");
-        let e = EventForm { step: Some("review".into()), ..event("annual_review_held", "2026-03-01") }.parse(&events, TODAY);
+        assert_eq!(
+            event("decided_not_to_assess", "2026-03-02").parse(&events, TODAY).unwrap_err().fields(),
+            ["reason"]
+        );
+        assert!(
+            event("ehc_request_received", "2026-03-05").parse(&events, TODAY).is_err(),
+            "one open request at a time"
+        );
+        let e = EventForm { step: Some("review".into()), ..event("annual_review_held", "2026-03-01") }
+            .parse(&events, TODAY);
         assert_eq!(e.unwrap_err().fields(), ["step", "on"]);
         assert_eq!(event("step_moved", "2026-03-01").parse(&events, TODAY).unwrap_err().fields(), ["step"]);
     }
@@ -389,7 +403,10 @@ mod tests {
     #[test]
     fn a_decision_not_to_assess_stops_the_clock() {
         let mut events = record(&[event("ehc_request_received", "2026-03-01")], TODAY).unwrap();
-        let no = EventForm { reason: Some("Needs met at SEN support".into()), ..event("decided_not_to_assess", "2026-04-01") };
+        let no = EventForm {
+            reason: Some("Needs met at SEN support".into()),
+            ..event("decided_not_to_assess", "2026-04-01")
+        };
         events.push(no.parse(&events, TODAY).unwrap());
         assert!(PathwayState::from_events(&events).due().is_empty());
         assert!(event("ehc_request_received", "2026-06-01").parse(&events, TODAY).is_ok(), "the family may ask again");

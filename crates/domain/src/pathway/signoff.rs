@@ -4,10 +4,13 @@
 
 use crate::access::Role;
 use crate::code_list;
-use crate::ids::UserId;
+use crate::ids::{ChildId, UserId};
+use crate::invalid::Invalid;
 use crate::money::Pence;
-use crate::pathway::delegation::{DelegationPolicy, four_eyes};
+use crate::pathway::content::PlanContent;
 use crate::pathway::content::PlanItem;
+use crate::pathway::delegation::{DelegationPolicy, four_eyes};
+use crate::text::optional_text;
 
 code_list!(
     /// Where a version of a plan stands.
@@ -33,8 +36,8 @@ impl PlanStatus {
 /// The sign-off of one submitted version: who must approve it, and who has.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Signoff {
-    pub author: UserId,
-    pub submitter: UserId,
+    /// Everyone who wrote or submitted it (four eyes keeps them out).
+    pub writers: Vec<UserId>,
     pub council_total: Pence,
     /// The roles whose approval is needed (from the delegation policy).
     pub required: Vec<Role>,
@@ -44,47 +47,221 @@ pub struct Signoff {
 
 impl Signoff {
     /// A version submitted with these totals under `policy`.
-    pub fn new(policy: &DelegationPolicy, author: UserId, submitter: UserId, council: Pence, health: Pence) -> Signoff {
-        Signoff {
-            author,
-            submitter,
-            council_total: council,
-            required: policy.approvers(council, health),
-            approvals: Vec::new(),
-        }
+    pub fn new(policy: &DelegationPolicy, writers: Vec<UserId>, council: Pence, health: Pence) -> Signoff {
+        Signoff { writers, council_total: council, required: policy.approvers(council, health), approvals: Vec::new() }
     }
 
-    /// Records an approval by `approver`, in `role`. Refused when they
-    /// wrote or submitted the plan, when their role's authority does not
-    /// cover it, or when that approval has already been given.
-    pub fn approve(&mut self, policy: &DelegationPolicy, approver: UserId, role: Role) -> Result<(), String> {
-        four_eyes(approver, self.author, self.submitter)?;
-        if self.approvals.iter().any(|(_, who)| *who == approver) {
+    /// The outstanding approval `decider`, in `role`, may give: refused
+    /// when they wrote or submitted the plan, when they have approved it
+    /// already, or when their role's authority does not cover it.
+    pub fn stands_for(&self, policy: &DelegationPolicy, decider: UserId, role: Role) -> Result<Role, String> {
+        four_eyes(decider, &self.writers)?;
+        if self.approvals.iter().any(|(_, who)| *who == decider) {
             return Err("you have already approved this plan".into());
         }
-        // Which outstanding approval this person can give.
         let outstanding: Vec<Role> =
             self.required.iter().copied().filter(|r| !self.approvals.iter().any(|(given, _)| given == r)).collect();
         let stands_for = outstanding.iter().copied().find(|needed| {
             if *needed == policy.nhs_role { role == policy.nhs_role } else { policy.covers(role, self.council_total) }
         });
         match stands_for {
-            Some(needed) => {
-                self.approvals.push((needed, approver));
-                Ok(())
-            }
+            Some(needed) => Ok(needed),
             None if outstanding.is_empty() => Err("this plan has every approval it needs".into()),
             None => Err(format!(
-                "a {} cannot approve this plan: it needs {}",
+                "a {} cannot decide on this plan: it needs {}",
                 role.label().to_lowercase(),
                 outstanding.iter().map(|r| r.label().to_lowercase()).collect::<Vec<_>>().join(" and ")
             )),
         }
     }
 
-    /// Whether every approval it needs has been given.
+    /// Records an approval by `approver`, in `role`.
+    pub fn approve(&mut self, policy: &DelegationPolicy, approver: UserId, role: Role) -> Result<(), String> {
+        let needed = self.stands_for(policy, approver, role)?;
+        self.approvals.push((needed, approver));
+        Ok(())
+    }
+
+    /// Whether every required approval has been given.
     pub fn complete(&self) -> bool {
         self.required.iter().all(|r| self.approvals.iter().any(|(given, _)| given == r))
+    }
+}
+
+code_list!(
+    /// What someone decided or signed on a version.
+    DecisionKind, "decision" {
+        Approve = "approve", "Approved";
+        Decline = "decline", "Declined";
+        Return = "return", "Returned for changes";
+        /// The family co-signs an approved plan: it is then agreed.
+        CoSign = "co_sign", "Co-signed by the family";
+        /// Someone countersigns how the child keeps safe.
+        RiskCountersign = "risk_countersign", "Countersigned how I keep safe";
+    }
+);
+
+/// One decision or signature on a version.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PlanDecision {
+    pub kind: DecisionKind,
+    pub by: UserId,
+    pub by_name: String,
+    pub role: Role,
+    /// For an approval: the required role it stands in.
+    pub stands_for: Option<Role>,
+    pub reason: Option<String>,
+    /// A signature recorded by staff for a family member who signed on paper.
+    pub signed_for: Option<String>,
+    pub at: jiff::Timestamp,
+}
+
+/// What a version was submitted with.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Submission {
+    pub by: UserId,
+    pub at: jiff::Timestamp,
+    pub delegation_version: i64,
+    pub required: Vec<Role>,
+    pub council_total: Pence,
+    pub health_total: Pence,
+    /// The indicative amount per stream the plan was compared with.
+    pub indicative: std::collections::BTreeMap<String, Pence>,
+}
+
+/// One version of a child's support plan.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PlanVersion {
+    pub child_id: ChildId,
+    pub version: i64,
+    pub status: PlanStatus,
+    pub content: PlanContent,
+    /// Everyone who saved this version while it was a draft.
+    pub authors: Vec<UserId>,
+    pub submission: Option<Submission>,
+    pub decisions: Vec<PlanDecision>,
+    /// Guards updates: a stale write is refused.
+    pub row_version: i64,
+    pub updated_at: jiff::Timestamp,
+}
+
+/// A decision as a person sends it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionForm {
+    pub version: Option<i64>,
+    pub decision: Option<String>,
+    pub reason: Option<String>,
+    /// For staff recording a paper signature: the family member who signed.
+    pub signed_for: Option<String>,
+}
+
+/// Who is deciding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decider {
+    pub user: UserId,
+    pub name: String,
+    pub role: Role,
+}
+
+impl PlanVersion {
+    /// The sign-off as it stands, once submitted.
+    pub fn signoff(&self) -> Option<Signoff> {
+        let s = self.submission.as_ref()?;
+        let mut writers = self.authors.clone();
+        writers.push(s.by);
+        Some(Signoff {
+            writers,
+            council_total: s.council_total,
+            required: s.required.clone(),
+            approvals: self
+                .decisions
+                .iter()
+                .filter(|d| d.kind == DecisionKind::Approve)
+                .filter_map(|d| Some((d.stands_for?, d.by)))
+                .collect(),
+        })
+    }
+
+    /// Checks a decision on this version by `decider` under the policy it
+    /// was submitted with; gives the decision to record and the version's
+    /// status after it.
+    pub fn decide(
+        &self,
+        form: &DecisionForm,
+        policy: &DelegationPolicy,
+        decider: &Decider,
+        at: jiff::Timestamp,
+    ) -> Result<(PlanDecision, PlanStatus), Invalid> {
+        let kind =
+            DecisionKind::parse(form.decision.as_deref().unwrap_or("")).map_err(|e| Invalid::one("decision", e))?;
+        let reason = optional_text(form.reason.as_deref(), 2_000).map_err(|e| Invalid::one("reason", e))?;
+        let signed_for = optional_text(form.signed_for.as_deref(), 100).map_err(|e| Invalid::one("signed_for", e))?;
+        let refuse = |message: String| Invalid::one("decision", message);
+        let mut decision = PlanDecision {
+            kind,
+            by: decider.user,
+            by_name: decider.name.clone(),
+            role: decider.role,
+            stands_for: None,
+            reason,
+            signed_for,
+            at,
+        };
+        let family = decider.role.is_family();
+        if !family && decision.signed_for.is_none() && matches!(kind, DecisionKind::CoSign) {
+            return Err(Invalid::one("signed_for", "staff record a family member's signature: name who signed"));
+        }
+        if family && decision.signed_for.is_some() {
+            return Err(Invalid::one("signed_for", "sign for yourself"));
+        }
+        let status = match kind {
+            DecisionKind::Approve | DecisionKind::Decline | DecisionKind::Return => {
+                if self.status != PlanStatus::Submitted {
+                    return Err(refuse(format!(
+                        "this version is {}, not waiting for sign-off",
+                        self.status.label().to_lowercase()
+                    )));
+                }
+                let mut signoff = self.signoff().expect("a submitted version has its submission");
+                let stands_for = signoff.stands_for(policy, decider.user, decider.role).map_err(refuse)?;
+                if kind != DecisionKind::Approve && decision.reason.is_none() {
+                    return Err(Invalid::one("reason", "give the reasons: the family will read them"));
+                }
+                match kind {
+                    DecisionKind::Approve => {
+                        decision.stands_for = Some(stands_for);
+                        signoff.approvals.push((stands_for, decider.user));
+                        if signoff.complete() { PlanStatus::Approved } else { PlanStatus::Submitted }
+                    }
+                    DecisionKind::Decline => PlanStatus::Declined,
+                    _ => PlanStatus::Returned,
+                }
+            }
+            DecisionKind::CoSign => {
+                if self.status != PlanStatus::Approved {
+                    return Err(refuse("the family co-signs a plan once it is approved".into()));
+                }
+                PlanStatus::Agreed
+            }
+            DecisionKind::RiskCountersign => {
+                if self.content.keeping_safe.is_empty() {
+                    return Err(refuse("this version has nothing under how I keep safe to countersign".into()));
+                }
+                if self.status == PlanStatus::Draft {
+                    return Err(refuse("countersign a submitted version: a draft can still change".into()));
+                }
+                if self.decisions.iter().any(|d| {
+                    d.kind == DecisionKind::RiskCountersign
+                        && d.by == decider.user
+                        && d.signed_for == decision.signed_for
+                }) {
+                    return Err(refuse("already countersigned".into()));
+                }
+                self.status
+            }
+        };
+        Ok((decision, status))
     }
 }
 
@@ -153,7 +330,7 @@ mod tests {
     fn an_integrated_plan_is_approved_only_when_both_sides_have_signed() {
         let p = policy();
         let (author, submitter, tm, nhs) = (UserId::new(), UserId::new(), UserId::new(), UserId::new());
-        let mut s = Signoff::new(&p, author, submitter, Pence::from_pounds(4_000), Pence::from_pounds(9_000));
+        let mut s = Signoff::new(&p, vec![author, submitter], Pence::from_pounds(4_000), Pence::from_pounds(9_000));
         assert_eq!(s.required, [Role::TeamManager, Role::NhsBudgetLead]);
         s.approve(&p, tm, Role::TeamManager).unwrap();
         assert!(!s.complete(), "health money still needs the NHS");
@@ -167,15 +344,108 @@ mod tests {
     fn the_author_and_a_manager_without_enough_authority_cannot_approve() {
         let p = policy();
         let (author, submitter) = (UserId::new(), UserId::new());
-        let mut s = Signoff::new(&p, author, submitter, Pence::new(500_001), Pence::new(0));
+        let mut s = Signoff::new(&p, vec![author, submitter], Pence::new(500_001), Pence::new(0));
         assert_eq!(s.required, [Role::GroupManager]);
         assert!(s.approve(&p, author, Role::HeadOfService).unwrap_err().contains("wrote or submitted"));
         assert!(s.approve(&p, submitter, Role::HeadOfService).is_err());
         let e = s.approve(&p, UserId::new(), Role::TeamManager).unwrap_err();
-        assert_eq!(e, "a team manager cannot approve this plan: it needs group manager");
+        assert_eq!(e, "a team manager cannot decide on this plan: it needs group manager");
         assert!(s.approve(&p, UserId::new(), Role::NhsBudgetLead).is_err(), "the NHS signs health money only");
         s.approve(&p, UserId::new(), Role::HeadOfService).unwrap();
         assert!(s.complete(), "a higher authority may sign off less");
+    }
+
+    fn submitted(council: i64, health: i64, author: UserId, submitter: UserId) -> PlanVersion {
+        let p = policy();
+        PlanVersion {
+            child_id: ChildId::new(),
+            version: 2,
+            status: PlanStatus::Submitted,
+            content: PlanContent {
+                keeping_safe: vec![crate::pathway::content::KeepingSafe {
+                    risk: "Road".into(),
+                    reduced_by: "Hand held".into(),
+                }],
+                ..PlanContent::default()
+            },
+            authors: vec![author],
+            submission: Some(Submission {
+                by: submitter,
+                at: jiff::Timestamp::UNIX_EPOCH,
+                delegation_version: 1,
+                required: p.approvers(Pence::new(council), Pence::new(health)),
+                council_total: Pence::new(council),
+                health_total: Pence::new(health),
+                indicative: Default::default(),
+            }),
+            decisions: vec![],
+            row_version: 1,
+            updated_at: jiff::Timestamp::UNIX_EPOCH,
+        }
+    }
+
+    fn form(decision: &str, reason: Option<&str>) -> DecisionForm {
+        DecisionForm {
+            version: Some(2),
+            decision: Some(decision.into()),
+            reason: reason.map(Into::into),
+            signed_for: None,
+        }
+    }
+
+    fn who(role: Role) -> Decider {
+        Decider { user: UserId::new(), name: role.label().into(), role }
+    }
+
+    /// Applies a decision as the store would.
+    fn apply(v: &mut PlanVersion, f: &DecisionForm, d: &Decider) -> Result<PlanStatus, Invalid> {
+        let (decision, status) = v.decide(f, &policy(), d, jiff::Timestamp::UNIX_EPOCH)?;
+        v.decisions.push(decision);
+        v.status = status;
+        Ok(status)
+    }
+
+    #[test]
+    fn a_plan_is_agreed_after_every_approval_and_the_familys_signature() {
+        let (author, submitter) = (UserId::new(), UserId::new());
+        let mut v = submitted(500_000, 100, author, submitter);
+        let writer = Decider { user: author, name: "Asha".into(), role: Role::TeamManager };
+        assert_eq!(apply(&mut v, &form("approve", None), &writer).unwrap_err().fields(), ["decision"]);
+        assert_eq!(apply(&mut v, &form("co_sign", None), &who(Role::ParentCarer)).unwrap_err().fields(), ["decision"]);
+        assert_eq!(
+            apply(&mut v, &form("approve", None), &who(Role::TeamManager)),
+            Ok(PlanStatus::Submitted),
+            "£5,000.00 exactly is within the limit"
+        );
+        assert_eq!(apply(&mut v, &form("approve", None), &who(Role::NhsBudgetLead)), Ok(PlanStatus::Approved));
+        assert_eq!(v.decisions[1].stands_for, Some(Role::NhsBudgetLead));
+        let staff = apply(&mut v, &form("co_sign", None), &who(Role::Caseworker)).unwrap_err();
+        assert_eq!(staff.fields(), ["signed_for"]);
+        assert_eq!(apply(&mut v, &form("co_sign", None), &who(Role::ParentCarer)), Ok(PlanStatus::Agreed));
+        assert_eq!(apply(&mut v, &form("risk_countersign", None), &who(Role::ParentCarer)), Ok(PlanStatus::Agreed));
+    }
+
+    #[test]
+    fn declining_or_returning_needs_reasons_and_the_authority_to_decide() {
+        let mut v = submitted(500_001, 0, UserId::new(), UserId::new());
+        assert_eq!(
+            apply(&mut v, &form("decline", Some("Too much")), &who(Role::TeamManager)).unwrap_err().fields(),
+            ["decision"]
+        );
+        let gm = who(Role::GroupManager);
+        assert_eq!(apply(&mut v, &form("return", Some("  ")), &gm).unwrap_err().fields(), ["reason"]);
+        assert_eq!(apply(&mut v, &form("return", Some("Add the respite costs")), &gm), Ok(PlanStatus::Returned));
+        assert_eq!(
+            apply(&mut v, &form("approve", None), &who(Role::HeadOfService)).unwrap_err().fields(),
+            ["decision"],
+            "returned: no longer waiting"
+        );
+        let mut v = submitted(100, 0, UserId::new(), UserId::new());
+        assert_eq!(
+            apply(&mut v, &form("decline", Some("Needs met by the school")), &who(Role::TeamManager)),
+            Ok(PlanStatus::Declined)
+        );
+        assert_eq!(apply(&mut v, &form("maybe", None), &who(Role::TeamManager)).unwrap_err().fields(), ["decision"]);
     }
 
     fn item(cost: i64) -> SupportItem {
