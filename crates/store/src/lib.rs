@@ -15,6 +15,7 @@
 mod access;
 mod audit;
 mod migrate;
+mod pathway;
 mod rows;
 mod sql;
 pub mod testing;
@@ -34,13 +35,18 @@ use allot_domain::ids::{InvolvementId, UserId};
 use allot_domain::involvement::{Involvement, InvolvementDetails};
 use allot_domain::organisation::{Area, Organisation};
 use allot_domain::paging::{ChildQuery, Cursor};
+use allot_domain::pathway::casework::CaseRecord;
+use allot_domain::pathway::content::PlanContent;
+use allot_domain::pathway::delegation::{DelegationPolicy, PublishedDelegation};
+use allot_domain::pathway::record::PathwayEvent;
+use allot_domain::pathway::signoff::{PlanDecision, PlanStatus, PlanVersion, Submission};
 use allot_domain::professional::{LeadAssignment, Professional};
 use allot_domain::ras::{Policy, PublishedPolicy, StoredAllocation};
 use allot_domain::records::AreaRecords;
 use allot_domain::session::SessionTimes;
 use allot_domain::totp::TotpSecret;
 use allot_domain::user::{User, UserDetails, Username};
-use allot_domain::{AreaCode, AreaId, ChildId, ChildReference, ConsentId, Name, ProfessionalId, Stamp};
+use allot_domain::{Actor, AreaCode, AreaId, ChildId, ChildReference, ConsentId, Name, ProfessionalId, Stamp};
 
 /// What can go wrong at the storage boundary. The first variants are
 /// answers the caller must handle (the record is not there, someone else
@@ -144,6 +150,26 @@ impl std::fmt::Debug for OidcLogin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("OidcLogin(..)")
     }
+}
+
+/// One event of a child's pathway, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StoredEvent {
+    pub child_id: ChildId,
+    /// 1, 2, 3… per child, in the order recorded.
+    pub seq: i64,
+    pub event: PathwayEvent,
+    pub recorded_at: jiff::Timestamp,
+    pub recorded_by: Actor,
+}
+
+/// A case record as stored, with the version that guards its updates.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StoredCaseRecord {
+    pub record: CaseRecord,
+    pub row_version: i64,
+    pub recorded_at: jiff::Timestamp,
+    pub recorded_by: Actor,
 }
 
 /// Records that belong to one child and have ids of their own.
@@ -361,6 +387,79 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// What is true of a child now, for the access policy; `None` if there
     /// is no such child in the area.
     async fn child_facts(&self, area: AreaId, child: ChildId, at: jiff::Timestamp) -> StoreResult<Option<ChildFacts>>;
+
+    // The pathway
+    /// Publishes a delegation policy as the area's next version.
+    async fn publish_delegation(
+        &self,
+        area: AreaId,
+        policy: &DelegationPolicy,
+        content: &str,
+        stamp: &Stamp,
+    ) -> StoreResult<PublishedDelegation>;
+    /// Every published delegation policy, oldest first (the last is in force).
+    async fn delegation_policies(&self, area: AreaId) -> StoreResult<Vec<PublishedDelegation>>;
+    /// Appends an event to a child's pathway, if the child still has
+    /// `expected_count` events (the ones the event was checked against).
+    async fn record_pathway_event(
+        &self,
+        area: AreaId,
+        child: ChildId,
+        expected_count: usize,
+        event: &PathwayEvent,
+        stamp: &Stamp,
+    ) -> StoreResult<StoredEvent>;
+    /// A child's events (or, with `None`, every child's), in order.
+    async fn pathway_events(&self, area: AreaId, child: Option<ChildId>) -> StoreResult<Vec<StoredEvent>>;
+    /// Saves a plan: edits the draft in place, or starts a new version
+    /// after a frozen one. `expected` is the `(version, row_version)` the
+    /// caller read (`None` for a child with no plan yet).
+    #[allow(clippy::too_many_arguments)]
+    async fn save_plan_draft(
+        &self,
+        area: AreaId,
+        child: ChildId,
+        expected: Option<(i64, i64)>,
+        content: &PlanContent,
+        author: allot_domain::ids::UserId,
+        stamp: &Stamp,
+    ) -> StoreResult<PlanVersion>;
+    /// Freezes the latest (draft) version and sends it for sign-off.
+    async fn submit_plan(
+        &self,
+        area: AreaId,
+        child: ChildId,
+        expected: (i64, i64),
+        submission: &Submission,
+        stamp: &Stamp,
+    ) -> StoreResult<PlanVersion>;
+    /// Records a decision or signature on a version and its new status.
+    #[allow(clippy::too_many_arguments)]
+    async fn decide_plan(
+        &self,
+        area: AreaId,
+        child: ChildId,
+        expected: (i64, i64),
+        decision: &PlanDecision,
+        status: PlanStatus,
+        stamp: &Stamp,
+    ) -> StoreResult<PlanVersion>;
+    /// A child's plan versions (or, with `None`, every child's), oldest
+    /// first, with their decisions.
+    async fn plan_versions(&self, area: AreaId, child: Option<ChildId>) -> StoreResult<Vec<PlanVersion>>;
+    /// Records a new case record (`expected` is `None`) or replaces one
+    /// still at row version `expected`, with the reason for the change.
+    async fn save_case_record(
+        &self,
+        area: AreaId,
+        record: &CaseRecord,
+        expected: Option<i64>,
+        reason: Option<&str>,
+        stamp: &Stamp,
+    ) -> StoreResult<StoredCaseRecord>;
+    /// A child's case records (or, with `None`, the whole area's,
+    /// including the area's own risks).
+    async fn case_records(&self, area: AreaId, child: Option<ChildId>) -> StoreResult<Vec<StoredCaseRecord>>;
 
     // The audit trail
     /// Appends entries (reads and refusals; changes are recorded by the

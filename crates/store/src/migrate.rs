@@ -11,12 +11,14 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (2, "ras", include_str!("../migrations/sqlite/0002_ras.sql")),
     (3, "access", include_str!("../migrations/sqlite/0003_access.sql")),
     (4, "oidc", include_str!("../migrations/sqlite/0004_oidc.sql")),
+    (5, "pathway", include_str!("../migrations/sqlite/0005_pathway.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
     (2, "ras", include_str!("../migrations/postgres/0002_ras.sql")),
     (3, "access", include_str!("../migrations/postgres/0003_access.sql")),
     (4, "oidc", include_str!("../migrations/postgres/0004_oidc.sql")),
+    (5, "pathway", include_str!("../migrations/postgres/0005_pathway.sql")),
 ];
 
 /// The migration that turns the change log into the audit trail: the

@@ -1,9 +1,10 @@
 //! The one SQL adapter, for SQLite and PostgreSQL alike.
 
+use crate::pathway;
 use crate::rows::{self, Arg};
 use crate::{
     Change, ChildRecord, Credentials, DatabaseUrl, Engine, ImportSummary, OidcLogin, Page, Progress, Session,
-    SessionChange, Store, StoreError, StoreResult, access, audit, migrate,
+    SessionChange, Store, StoreError, StoreResult, StoredCaseRecord, StoredEvent, access, audit, migrate,
 };
 use allot_domain::access::ChildFacts;
 use allot_domain::access::ChildScope;
@@ -17,6 +18,11 @@ use allot_domain::ids::{InvolvementId, UserId};
 use allot_domain::involvement::{Involvement, InvolvementDetails};
 use allot_domain::organisation::{Area, Organisation};
 use allot_domain::paging::{ChildQuery, ChildSort, Cursor};
+use allot_domain::pathway::casework::CaseRecord;
+use allot_domain::pathway::content::PlanContent;
+use allot_domain::pathway::delegation::{DelegationPolicy, PublishedDelegation};
+use allot_domain::pathway::record::{PathwayEvent, PathwayStep};
+use allot_domain::pathway::signoff::{PlanDecision, PlanStatus, PlanVersion, Submission};
 use allot_domain::professional::{LeadAssignment, Professional};
 use allot_domain::ras::{Policy, PublishedPolicy, StoredAllocation};
 use allot_domain::records::AreaRecords;
@@ -500,6 +506,11 @@ impl Store for SqlStore {
             ("user_teams", "user_id IN (SELECT id FROM users WHERE area_id = $1)"),
             ("user_children", "area_id = $1"),
             ("users", "area_id = $1"),
+            ("plan_decisions", "area_id = $1"),
+            ("plan_versions", "area_id = $1"),
+            ("pathway_events", "area_id = $1"),
+            ("case_records", "area_id = $1"),
+            ("delegation_policies", "area_id = $1"),
             ("involvements", "area_id = $1"),
             ("allocations", "area_id = $1"),
             ("ras_policies", "area_id = $1"),
@@ -1106,6 +1117,15 @@ impl Store for SqlStore {
             serde_json::json!({ "allocation_id": allocation.id, "integrated_pence": allocation.integrated.pence() }),
         )
         .await?;
+        pathway::advance_step(
+            &mut tx,
+            allocation.area_id,
+            allocation.child_id,
+            PathwayStep::IndicativeBudget,
+            "The indicative budget was worked out",
+            stamp,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -1313,6 +1333,90 @@ impl Store for SqlStore {
 
     async fn child_facts(&self, area: AreaId, child: ChildId, at: jiff::Timestamp) -> StoreResult<Option<ChildFacts>> {
         access::child_facts(&self.pool, area, child, at).await
+    }
+
+    async fn publish_delegation(
+        &self,
+        area: AreaId,
+        policy: &DelegationPolicy,
+        content: &str,
+        stamp: &Stamp,
+    ) -> StoreResult<PublishedDelegation> {
+        pathway::publish_delegation(&self.pool, self.engine, area, policy, content, stamp).await
+    }
+
+    async fn delegation_policies(&self, area: AreaId) -> StoreResult<Vec<PublishedDelegation>> {
+        pathway::delegation_policies(&self.pool, area).await
+    }
+
+    async fn record_pathway_event(
+        &self,
+        area: AreaId,
+        child: ChildId,
+        expected_count: usize,
+        event: &PathwayEvent,
+        stamp: &Stamp,
+    ) -> StoreResult<StoredEvent> {
+        pathway::record_event(&self.pool, self.engine, area, child, expected_count, event, stamp).await
+    }
+
+    async fn pathway_events(&self, area: AreaId, child: Option<ChildId>) -> StoreResult<Vec<StoredEvent>> {
+        pathway::pathway_events(&self.pool, area, child).await
+    }
+
+    async fn save_plan_draft(
+        &self,
+        area: AreaId,
+        child: ChildId,
+        expected: Option<(i64, i64)>,
+        content: &PlanContent,
+        author: UserId,
+        stamp: &Stamp,
+    ) -> StoreResult<PlanVersion> {
+        pathway::save_plan_draft(&self.pool, self.engine, area, child, expected, content, author, stamp).await
+    }
+
+    async fn submit_plan(
+        &self,
+        area: AreaId,
+        child: ChildId,
+        expected: (i64, i64),
+        submission: &Submission,
+        stamp: &Stamp,
+    ) -> StoreResult<PlanVersion> {
+        pathway::submit_plan(&self.pool, self.engine, area, child, expected, submission, stamp).await
+    }
+
+    async fn decide_plan(
+        &self,
+        area: AreaId,
+        child: ChildId,
+        expected: (i64, i64),
+        decision: &PlanDecision,
+        status: PlanStatus,
+        stamp: &Stamp,
+    ) -> StoreResult<PlanVersion> {
+        pathway::decide_plan(&self.pool, self.engine, area, child, expected, decision, status, stamp).await
+    }
+
+    async fn plan_versions(&self, area: AreaId, child: Option<ChildId>) -> StoreResult<Vec<PlanVersion>> {
+        let mut conn = self.pool.acquire().await?;
+        pathway::plan_versions(&mut conn, area, child).await
+    }
+
+    async fn save_case_record(
+        &self,
+        area: AreaId,
+        record: &CaseRecord,
+        expected: Option<i64>,
+        reason: Option<&str>,
+        stamp: &Stamp,
+    ) -> StoreResult<StoredCaseRecord> {
+        pathway::save_case_record(&self.pool, self.engine, area, record, expected, reason, stamp).await
+    }
+
+    async fn case_records(&self, area: AreaId, child: Option<ChildId>) -> StoreResult<Vec<StoredCaseRecord>> {
+        pathway::case_records(&self.pool, area, child).await
     }
 
     async fn record_audit(&self, area: AreaId, entries: Vec<AuditEntry>) -> StoreResult<()> {

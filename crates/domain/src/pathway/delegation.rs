@@ -174,6 +174,18 @@ impl DelegationPolicy {
     }
 }
 
+/// A published delegation policy: versions count up from 1 per area; the
+/// exact text is kept, and the latest is in force.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PublishedDelegation {
+    pub version: i64,
+    pub policy: DelegationPolicy,
+    pub content: String,
+    pub content_hash: String,
+    pub published_at: jiff::Timestamp,
+    pub published_by: crate::text::Actor,
+}
+
 /// Four eyes: whoever wrote or submitted a plan cannot approve it.
 pub fn four_eyes(approver: UserId, writers: &[UserId]) -> Result<(), &'static str> {
     if writers.contains(&approver) {

@@ -1,6 +1,8 @@
 //! The storage conformance suite: the same stories against SQLite and
 //! PostgreSQL (when `ALLOT_TEST_DATABASE_URL` is set).
 
+mod pathway;
+
 use allot_domain::access::ChildScope;
 use allot_domain::child::{ChildDetails, ChildForm};
 use allot_domain::consent::{ConsentDetails, ConsentGiver, SharedInformation};
