@@ -514,6 +514,9 @@ pub fn routes() -> Vec<ApiRoute> {
             )],
         },
     ]
+    .into_iter()
+    .chain(crate::pathway::routes())
+    .collect()
 }
 
 /// A JSON body, with every way it can be wrong answered as a problem.

@@ -16,6 +16,7 @@ mod auth;
 mod caller;
 mod oidc;
 mod openapi;
+mod pathway;
 mod problem;
 mod ras;
 mod users;

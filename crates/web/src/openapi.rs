@@ -210,6 +210,18 @@ fn schemas() -> Value {
         "AuditCheck": object("Whether the audit trail is whole, the problems found, and the latest checkpoint (seq, hash)"),
         "SubjectAccess": object("Everything held about one child"),
         "ProfessionalList": list("Professional"),
+        "PathwayEventForm": object("kind (step_moved, ehc_request_received, decided_to_assess, decided_not_to_assess, draft_plan_sent, final_plan_issued, twenty_week_exception, annual_review_held, budget_requested, budget_not_wanted, first_direct_payment, direct_payment_review_held, young_person_consented), on (date), step (for step_moved), reason"),
+        "SavePlanForm": object("based_on ({version, row_version} as read, or null for a first plan) and plan: outcomes, real_wealth, items, contingency, keeping_safe, over_reasons"),
+        "BasedOn": object("version and row_version, as read"),
+        "DecisionForm": object("version, decision (approve, decline, return; or co_sign, risk_countersign), reason, signed_for (staff recording a paper signature)"),
+        "ReviewRequestForm": object("received_on, plan_version (optional), what_is_challenged"),
+        "ReviewAnswerForm": object("id, row_version, on, outcome (decision_changed or decision_stands), reasons"),
+        "PersonalAssistantForm": object("name, employed_by, dbs_certificate (12 digits), dbs_issued_on, update_service, renewal_due (3 years after issue if left out)"),
+        "PersonalAssistantUpdate": object("id and row_version of the assistant, and the PersonalAssistantForm fields"),
+        "ConcernForm": object("raised_on, summary, blocks_direct_payment"),
+        "CloseForm": object("id, row_version, on, reason"),
+        "RiskForm": object("description, owner, review_on"),
+        "GateExceptionForm": object("gate (safeguarding, young_person_consent, personal_assistant_dbs), subject (the concern or assistant), reason"),
         "Professional": object("A professional who can hold cases"),
     })
 }

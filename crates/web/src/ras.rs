@@ -48,15 +48,7 @@ pub(crate) async fn publish_policy(
     headers: HeaderMap,
     body: String,
 ) -> Result<Response, Problem> {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    if !(content_type.starts_with("application/toml") || content_type.starts_with("text/plain")) {
-        return Err(Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "/problems/unsupported-media-type",
-            "Send the policy file",
-            "Send the policy file's text with Content-Type: application/toml.",
-        ));
-    }
+    require_toml(&headers)?;
     let policy = Policy::parse(&body).map_err(|errors| {
         let mut inv = Invalid::default();
         for e in errors {
@@ -66,6 +58,21 @@ pub(crate) async fn publish_policy(
     })?;
     let published = state.store.publish_policy(caller.area, &policy, &body, &caller.stamp()).await?;
     Ok((StatusCode::CREATED, Json(policy_json(&published, false))).into_response())
+}
+
+/// A policy file is sent as its text.
+pub(crate) fn require_toml(headers: &HeaderMap) -> Result<(), Problem> {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if content_type.starts_with("application/toml") || content_type.starts_with("text/plain") {
+        Ok(())
+    } else {
+        Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "/problems/unsupported-media-type",
+            "Send the policy file",
+            "Send the policy file's text with Content-Type: application/toml.",
+        ))
+    }
 }
 
 /// The body of a completed questionnaire.

@@ -138,8 +138,9 @@ pub struct PathwayState {
     pub step: Option<PathwayStep>,
     /// The latest request for an assessment, and where it has got to.
     pub ehc: Option<EhcProgress>,
-    /// Every final plan issued, earliest first.
-    pub finals_issued: Vec<Date>,
+    /// Every final plan issued, earliest first: its clock, when, and
+    /// whether an exception to the 20-week limit was recorded.
+    pub finals_issued: Vec<(EhcClock, Date, bool)>,
     pub last_annual_review: Option<Date>,
     /// The family's answer about a personal budget: when, and whether they want one.
     pub budget_request: Option<(Date, bool)>,
@@ -179,8 +180,8 @@ impl PathwayState {
                 EventKind::FinalPlanIssued => {
                     if let Some(ehc) = &mut s.ehc {
                         ehc.final_issued = Some(e.on);
+                        s.finals_issued.push((ehc.clock, e.on, ehc.exception.is_some()));
                     }
-                    s.finals_issued.push(e.on);
                 }
                 EventKind::TwentyWeekException => {
                     if let Some(ehc) = &mut s.ehc {
@@ -243,7 +244,7 @@ impl PathwayState {
             },
             EventKind::AnnualReviewHeld => match self.finals_issued.last() {
                 None => Err("an annual review follows a final EHC plan".into()),
-                Some(d) => after(Some(*d), "final plan"),
+                Some((_, d, _)) => after(Some(*d), "final plan"),
             },
             EventKind::DirectPaymentReviewHeld => match self.first_direct_payment {
                 None => Err("a direct payment review follows the first direct payment".into()),
@@ -274,7 +275,7 @@ impl PathwayState {
                 _ => {}
             }
         }
-        let reviewed_from = self.finals_issued.last().copied().max(self.last_annual_review);
+        let reviewed_from = self.finals_issued.last().map(|(_, d, _)| *d).max(self.last_annual_review);
         if let Some(from) = reviewed_from {
             due.push((DueKind::AnnualReview, clocks::annual_review_due(from)));
         }
@@ -297,7 +298,6 @@ code_list!(
         ReviewRequestAnswer = "review_request_answer", "Answer the family's request for a review";
         DbsRenewal = "dbs_renewal", "Renew a personal assistant's DBS check";
         RiskReview = "risk_review", "Review a risk";
-        Signoff = "signoff", "Decide on a plan waiting for sign-off";
     }
 );
 
@@ -341,6 +341,17 @@ impl DueItem {
     pub fn new(kind: DueKind, due: Date, about: impl Into<String>, today: Date) -> DueItem {
         DueItem { kind, due, urgency: urgency(due, today), about: about.into() }
     }
+}
+
+/// Everything due on a child's case as of `today`: the pathway's
+/// deadlines and the case records' (review answers, DBS renewals, risk
+/// reviews), soonest first.
+pub fn all_due(state: &PathwayState, records: &crate::pathway::casework::CaseRecords, today: Date) -> Vec<DueItem> {
+    let mut due: Vec<DueItem> =
+        state.due().into_iter().map(|(kind, date)| DueItem::new(kind, date, kind.label(), today)).collect();
+    due.extend(records.due(today));
+    due.sort_by_key(|d| (d.due, d.kind));
+    due
 }
 
 #[cfg(test)]

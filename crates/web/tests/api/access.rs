@@ -249,6 +249,12 @@ fn matrix() -> BTreeMap<&'static str, &'static str> {
                           nhs_budget_lead finance_officer school_senco provider_staff auditor";
     let case_holders = "caseworker team_manager group_manager head_of_service";
     let family_readers = "parent_carer young_person caseworker team_manager group_manager head_of_service auditor";
+    let pathway_readers =
+        "parent_carer young_person caseworker team_manager group_manager head_of_service nhs_budget_lead auditor";
+    let casework_readers = "caseworker team_manager group_manager head_of_service auditor";
+    let managers = "team_manager group_manager head_of_service";
+    let approvers = "team_manager group_manager head_of_service nhs_budget_lead";
+    let family_and_case_holders = "parent_carer young_person caseworker team_manager group_manager head_of_service";
     BTreeMap::from([
         ("GET /healthz", "public"),
         ("GET /readyz", "public"),
@@ -305,6 +311,37 @@ fn matrix() -> BTreeMap<&'static str, &'static str> {
         ("POST /api/v1/users/{id}/disable", "administrator"),
         ("POST /api/v1/users/{id}/enable", "administrator"),
         ("GET /api/v1/audit/verify", "auditor"),
+        ("GET /api/v1/children/{id}/pathway", pathway_readers),
+        ("POST /api/v1/children/{id}/pathway", case_holders),
+        ("GET /api/v1/children/{id}/plan", record_readers),
+        ("PUT /api/v1/children/{id}/plan", case_holders),
+        ("POST /api/v1/children/{id}/plan/submit", case_holders),
+        ("POST /api/v1/children/{id}/plan/decisions", approvers),
+        ("POST /api/v1/children/{id}/plan/signatures", family_and_case_holders),
+        ("GET /api/v1/children/{id}/plan/compare", record_readers),
+        ("GET /api/v1/children/{id}/plan/letter", pathway_readers),
+        ("GET /api/v1/children/{id}/review-requests", pathway_readers),
+        ("POST /api/v1/children/{id}/review-requests", family_and_case_holders),
+        ("POST /api/v1/children/{id}/review-requests/answer", approvers),
+        ("GET /api/v1/children/{id}/personal-assistants", casework_readers),
+        ("POST /api/v1/children/{id}/personal-assistants", case_holders),
+        ("PUT /api/v1/children/{id}/personal-assistants", case_holders),
+        ("GET /api/v1/children/{id}/concerns", casework_readers),
+        ("POST /api/v1/children/{id}/concerns", case_holders),
+        ("POST /api/v1/children/{id}/concerns/close", managers),
+        ("GET /api/v1/children/{id}/risks", casework_readers),
+        ("POST /api/v1/children/{id}/risks", case_holders),
+        ("POST /api/v1/children/{id}/risks/close", case_holders),
+        ("GET /api/v1/children/{id}/gate-exceptions", casework_readers),
+        ("POST /api/v1/children/{id}/gate-exceptions", managers),
+        ("GET /api/v1/worklist", case_holders),
+        ("GET /api/v1/approvals", approvers),
+        ("GET /api/v1/reports/pathway", "team_manager group_manager head_of_service commissioner auditor"),
+        ("GET /api/v1/risks", "team_manager group_manager head_of_service commissioner auditor"),
+        ("POST /api/v1/risks", "team_manager group_manager head_of_service commissioner"),
+        ("POST /api/v1/risks/close", "team_manager group_manager head_of_service commissioner"),
+        ("GET /api/v1/delegation-policies", all),
+        ("POST /api/v1/delegation-policies", "commissioner administrator"),
     ])
 }
 

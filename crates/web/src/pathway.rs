@@ -1,0 +1,1162 @@
+//! The pathway over HTTP: the child's pathway and clocks, the support plan
+//! and its sign-off, decision letters, review requests, safeguarding gates,
+//! personal assistants, risks, worklists, approvals and reports. Handlers
+//! parse, ask the domain, and store what it decided.
+
+use crate::api::{ApiRoute, JsonBody, parse_id};
+use crate::caller::Guard;
+use crate::openapi::{body, id_param, ok, op, toml_body};
+use allot_domain::access::AreaAction;
+use axum::routing::{get, post};
+use crate::caller::Caller;
+use crate::ras::escape;
+use crate::{AppState, Problem};
+use allot_domain::access::{ChildScope, Op, Section, section_allowed};
+use allot_domain::child::Child;
+use allot_domain::ids::ChildId;
+use allot_domain::paging::{ChildQuery, PAGE_SIZE_MAX};
+use allot_domain::pathway::casework::{
+    CaseRecord, CaseRecords, ClosureForm, ConcernForm, GateExceptionForm, PersonalAssistantForm, ReviewAnswerForm,
+    ReviewRequestForm, RiskForm, review_answer_due,
+};
+use allot_domain::pathway::clocks::{TwentyWeekFigures, Urgency};
+use allot_domain::pathway::content::PlanForm;
+use allot_domain::pathway::delegation::{DelegationPolicy, PublishedDelegation};
+use allot_domain::pathway::plan::{check_submission, over_indicative};
+use allot_domain::pathway::record::{
+    DueItem, EventForm, EventKind, PathwayEvent, PathwayState, PathwayStep, all_due, flags,
+};
+use allot_domain::pathway::reports::step_waits;
+use allot_domain::pathway::signoff::{
+    Decider, DecisionForm, DecisionKind, PlanStatus, PlanVersion, Submission, compare_items,
+};
+use allot_domain::ras::policy::Agency;
+use allot_domain::{Invalid, Pence};
+use allot_store::{StoredCaseRecord, StoredEvent};
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write;
+
+/// The pathway's routes. Every route about one child is under
+/// `/api/v1/children/{id}/`, so the child's record decides who may use it.
+pub(crate) fn routes() -> Vec<ApiRoute> {
+    let q = |name: &str, description: &str| {
+        json!({ "name": name, "in": "query", "required": false, "description": description, "schema": { "type": "string" } })
+    };
+    let with = |mut params: Vec<Value>, more: Vec<Value>| {
+        params.extend(more);
+        params
+    };
+    let read = |summary: &str, params: Vec<Value>, schema: &str| op(summary, params, None, ok(schema, summary));
+    let write = |summary: &str, params: Vec<Value>, form: &str, created: bool| {
+        op(summary, params, Some(body(form)), ok("object", if created { "Recorded (201)" } else { "Recorded" }))
+    };
+    use Section::*;
+    vec![
+        ApiRoute {
+            path: "/api/v1/children/{id}/pathway",
+            handler: get(get_pathway).post(record_event),
+            operations: vec![
+                ("get", Guard::read(Pathway), read("A child's pathway: the step, the statutory clock, what is due, transitions and every event", id_param(), "object")),
+                ("post", Guard::change(Pathway), write("Record a pathway event (a step, a request for assessment, a decision, a draft, a final plan, a review…)", id_param(), "PathwayEventForm", true)),
+            ],
+        },
+        ApiRoute {
+            path: "/api/v1/children/{id}/plan",
+            handler: get(get_plan).put(save_plan),
+            operations: vec![
+                ("get", Guard::read(Plan), read("A child's support plan: its versions and one version in full (the latest unless ?version=)", with(id_param(), vec![q("version", "Which version")]), "object")),
+                ("put", Guard::change(Plan), write("Save the plan: edits the draft, or starts a new version after a frozen one", id_param(), "SavePlanForm", false)),
+            ],
+        },
+        ApiRoute {
+            path: "/api/v1/children/{id}/plan/submit",
+            handler: post(submit_plan),
+            operations: vec![("post", Guard::change(Plan), write("Submit the draft for sign-off: it is frozen", id_param(), "BasedOn", false))],
+        },
+        ApiRoute {
+            path: "/api/v1/children/{id}/plan/decisions",
+            handler: post(decide_plan),
+            operations: vec![("post", Guard::change(Signoff).with_step_up(), write("Approve, decline or return a submitted version (reasons needed to decline or return)", id_param(), "DecisionForm", false))],
+        },
+        ApiRoute {
+            path: "/api/v1/children/{id}/plan/signatures",
+            handler: post(sign_plan),
+            operations: vec![("post", Guard::change(CoSign), write("Co-sign an approved plan, or countersign how the child keeps safe", id_param(), "DecisionForm", false))],
+        },
+        ApiRoute {
+            path: "/api/v1/children/{id}/plan/compare",
+            handler: get(compare_plan),
+            operations: vec![("get", Guard::read(Plan), read("Compare two versions item by item", with(id_param(), vec![q("from", "Earlier version"), q("to", "Later version")]), "object"))],
+        },
+        ApiRoute {
+            path: "/api/v1/children/{id}/plan/letter",
+            handler: get(decision_letter),
+            operations: vec![("get", Guard::read(Pathway), op("The decision letter (printable HTML)", with(id_param(), vec![q("version", "Which version (the latest decided if left out)")]), None, ok("html", "The letter")))],
+        },
+        ApiRoute {
+            path: "/api/v1/children/{id}/review-requests",
+            handler: get(list_review_requests).post(request_review),
+            operations: vec![
+                ("get", Guard::read(Pathway), read("The family's requests for a decision to be reviewed", id_param(), "object")),
+                ("post", Guard::change(Challenge), write("Ask for a decision to be reviewed (answered within 28 days)", id_param(), "ReviewRequestForm", true)),
+            ],
+        },
+        ApiRoute {
+            path: "/api/v1/children/{id}/review-requests/answer",
+            handler: post(answer_review),
+            operations: vec![("post", Guard::change(Signoff), write("Answer a request for a review, with reasons", id_param(), "ReviewAnswerForm", false))],
+        },
+        ApiRoute {
+            path: "/api/v1/children/{id}/personal-assistants",
+            handler: get(list_assistants).post(add_assistant).put(update_assistant),
+            operations: vec![
+                ("get", Guard::read(Casework), read("Personal assistants and their DBS checks", id_param(), "object")),
+                ("post", Guard::change(Casework), write("Record a personal assistant", id_param(), "PersonalAssistantForm", true)),
+                ("put", Guard::change(Casework), write("Record a new DBS check (or other change) for a personal assistant", id_param(), "PersonalAssistantUpdate", false)),
+            ],
+        },
+        ApiRoute {
+            path: "/api/v1/children/{id}/concerns",
+            handler: get(list_concerns).post(raise_concern),
+            operations: vec![
+                ("get", Guard::read(Casework), read("Safeguarding concerns", id_param(), "object")),
+                ("post", Guard::change(Casework), write("Record a safeguarding concern", id_param(), "ConcernForm", true)),
+            ],
+        },
+        ApiRoute {
+            path: "/api/v1/children/{id}/concerns/close",
+            handler: post(close_concern),
+            operations: vec![("post", Guard::change(Gates), write("Close a safeguarding concern, with reasons (a manager)", id_param(), "CloseForm", false))],
+        },
+        ApiRoute {
+            path: "/api/v1/children/{id}/risks",
+            handler: get(list_child_risks).post(add_child_risk),
+            operations: vec![
+                ("get", Guard::read(Casework), read("The child's risk register", id_param(), "object")),
+                ("post", Guard::change(Casework), write("Add a risk to the child's register", id_param(), "RiskForm", true)),
+            ],
+        },
+        ApiRoute {
+            path: "/api/v1/children/{id}/risks/close",
+            handler: post(close_child_risk),
+            operations: vec![("post", Guard::change(Casework), write("Close a risk, with reasons", id_param(), "CloseForm", false))],
+        },
+        ApiRoute {
+            path: "/api/v1/children/{id}/gate-exceptions",
+            handler: get(list_gate_exceptions).post(lift_gate),
+            operations: vec![
+                ("get", Guard::read(Casework), read("Gates lifted on this child's direct payments", id_param(), "object")),
+                ("post", Guard::change(Gates), write("Lift a gate on a direct payment, with reasons (a manager)", id_param(), "GateExceptionForm", true)),
+            ],
+        },
+        ApiRoute {
+            path: "/api/v1/worklist",
+            handler: get(worklist),
+            operations: vec![("get", Guard::area(AreaAction::Worklist), read("What is overdue and due this week across your children (?show=all for everything)", vec![q("show", "due or all")], "object"))],
+        },
+        ApiRoute {
+            path: "/api/v1/approvals",
+            handler: get(approvals),
+            operations: vec![("get", Guard::area(AreaAction::Approvals), read("Plans waiting for someone with your authority", vec![], "object"))],
+        },
+        ApiRoute {
+            path: "/api/v1/reports/pathway",
+            handler: get(pathway_report),
+            operations: vec![("get", Guard::area(AreaAction::Reports), read("Area figures: overdue, the 20-week figure, approvals, waits, plans over indicative amounts", vec![], "object"))],
+        },
+        ApiRoute {
+            path: "/api/v1/risks",
+            handler: get(list_area_risks).post(add_area_risk),
+            operations: vec![
+                ("get", Guard::area(AreaAction::ViewAreaRisks), read("The area's risk register", vec![], "object")),
+                ("post", Guard::area(AreaAction::ManageAreaRisks), write("Add a risk to the area's register", vec![], "RiskForm", true)),
+            ],
+        },
+        ApiRoute {
+            path: "/api/v1/risks/close",
+            handler: post(close_area_risk),
+            operations: vec![("post", Guard::area(AreaAction::ManageAreaRisks), write("Close a risk on the area's register, with reasons", vec![], "CloseForm", false))],
+        },
+        ApiRoute {
+            path: "/api/v1/delegation-policies",
+            handler: get(list_delegations).post(publish_delegation),
+            operations: vec![
+                ("get", Guard::area(AreaAction::ViewPolicies), read("Published delegation policies (the last is in force)", vec![], "object")),
+                ("post", Guard::area(AreaAction::PublishPolicy).with_step_up(), op("Publish a delegation policy (TOML) as the next version", vec![], Some(toml_body()), ok("object", "Published (201)"))),
+            ],
+        },
+    ]
+}
+
+fn unprocessable(kind: &'static str, title: &'static str, detail: impl Into<String>) -> Problem {
+    Problem::new(StatusCode::UNPROCESSABLE_ENTITY, kind, title, detail)
+}
+
+/// The indicative budget a plan is compared with, and the streams of the
+/// allocation policy in force.
+struct Indicative {
+    /// Stream → the latest allocation's indicative amount.
+    amounts: BTreeMap<String, Pence>,
+    /// Stream → band name, from the latest allocation.
+    bands: BTreeMap<String, String>,
+    streams: Vec<String>,
+    /// Streams whose money comes from the NHS.
+    health: BTreeSet<String>,
+}
+
+async fn indicative(state: &AppState, caller: &Caller, child: ChildId) -> Result<Indicative, Problem> {
+    let policy = state.store.current_policy(caller.area, caller.today()).await?;
+    let (streams, health) = match &policy {
+        Some(p) => (
+            p.policy.streams.iter().map(|s| s.id.clone()).collect(),
+            p.policy.streams.iter().filter(|s| s.agency == Agency::Nhs).map(|s| s.id.clone()).collect(),
+        ),
+        None => (Vec::new(), BTreeSet::new()),
+    };
+    let latest = state.store.allocations(caller.area, child).await?.pop();
+    let results = latest.map(|a| a.streams).unwrap_or_default();
+    Ok(Indicative {
+        amounts: results.iter().map(|r| (r.stream_id.clone(), Pence::new(r.indicative_pence))).collect(),
+        bands: results.iter().filter_map(|r| Some((r.stream_id.clone(), r.band.clone()?))).collect(),
+        streams,
+        health,
+    })
+}
+
+/// Everything about a child's case the pathway's rules need.
+struct Case {
+    child: Child,
+    events: Vec<StoredEvent>,
+    state: PathwayState,
+    stored: Vec<StoredCaseRecord>,
+    records: CaseRecords,
+}
+
+async fn case(state: &AppState, caller: &Caller, id: &str) -> Result<Case, Problem> {
+    let child = state.store.child(caller.area, parse_id(id)?).await?;
+    let events = state.store.pathway_events(caller.area, Some(child.id)).await?;
+    let plain: Vec<PathwayEvent> = events.iter().map(|e| e.event.clone()).collect();
+    let stored = state.store.case_records(caller.area, Some(child.id)).await?;
+    let records = CaseRecords::from_records(stored.iter().map(|s| s.record.clone()));
+    Ok(Case { child, state: PathwayState::from_events(&plain), events, stored, records })
+}
+
+impl Case {
+    fn plain_events(&self) -> Vec<PathwayEvent> {
+        self.events.iter().map(|e| e.event.clone()).collect()
+    }
+
+    /// Why the plan's items cannot be paid as planned (empty: they can).
+    fn blocked(&self, content: &allot_domain::pathway::content::PlanContent, today: jiff::civil::Date) -> Invalid {
+        self.records.blocked(
+            &content.items,
+            self.child.details.date_of_birth,
+            self.state.young_person_consented.is_some(),
+            today,
+        )
+    }
+
+    fn stored(&self, id: &str) -> Result<&StoredCaseRecord, Problem> {
+        self.stored.iter().find(|s| s.record.id() == id.trim()).ok_or_else(|| {
+            Problem::invalid(Invalid::one("id", "not one of this child's records"))
+        })
+    }
+}
+
+fn due_json(d: &DueItem) -> Value {
+    json!({ "kind": d.kind, "label": d.kind.label(), "due": d.due.to_string(), "urgency": d.urgency, "about": d.about })
+}
+
+fn event_json(e: &StoredEvent) -> Value {
+    json!({
+        "seq": e.seq, "kind": e.event.kind, "label": e.event.kind.label(), "on": e.event.on.to_string(),
+        "step": e.event.step, "reason": e.event.reason,
+        "recorded_at": e.recorded_at.to_string(), "recorded_by": e.recorded_by,
+    })
+}
+
+// The pathway record
+
+pub(crate) async fn get_pathway(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    let case = case(&state, &caller, &id).await?;
+    let today = caller.today();
+    // The family sees the pathway's own deadlines and their review
+    // requests; staff who may read casework see its deadlines too.
+    let records = if section_allowed(caller.user.details.role, Section::Casework, Op::Read) {
+        case.records.clone()
+    } else {
+        CaseRecords { review_requests: case.records.review_requests.clone(), ..CaseRecords::default() }
+    };
+    let steps: Vec<Value> = case
+        .events
+        .iter()
+        .filter(|e| e.event.kind == EventKind::StepMoved)
+        .map(|e| json!({ "step": e.event.step, "label": e.event.step.map(PathwayStep::label), "on": e.event.on.to_string(), "by": e.recorded_by, "reason": e.event.reason }))
+        .collect();
+    Ok(Json(json!({
+        "step": case.state.step.unwrap_or(PathwayStep::NeedIdentified),
+        "step_label": case.state.step.unwrap_or(PathwayStep::NeedIdentified).label(),
+        "steps": steps,
+        "ehc": case.state.ehc.as_ref().map(|e| json!({
+            "request_received": e.clock.request_received.to_string(),
+            "decision_due": e.clock.decision_due.to_string(),
+            "final_plan_due": e.clock.final_plan_due.to_string(),
+            "decided": e.decided.map(|(on, assess)| json!({ "on": on.to_string(), "assess": assess })),
+            "draft_sent": e.draft_sent.map(|d| d.to_string()),
+            "comments_close": e.comments_close.map(|d| d.to_string()),
+            "final_issued": e.final_issued.map(|d| d.to_string()),
+            "issued_in_time": e.issued_in_time(),
+            "exception": e.exception,
+        })),
+        "budget_request": case.state.budget_request.map(|(on, wanted)| json!({ "on": on.to_string(), "wants_personal_budget": wanted })),
+        "young_person_consented_to_direct_payment": case.state.young_person_consented.map(|d| d.to_string()),
+        "due": all_due(&case.state, &records, today).iter().map(due_json).collect::<Vec<_>>(),
+        "flags": flags(case.child.details.date_of_birth, today).iter().map(|(k, d)| json!({ "kind": k, "label": k.label(), "date": d.to_string() })).collect::<Vec<_>>(),
+        "events": case.events.iter().map(event_json).collect::<Vec<_>>(),
+    })))
+}
+
+pub(crate) async fn record_event(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(form): JsonBody<EventForm>,
+) -> Result<Response, Problem> {
+    let case = case(&state, &caller, &id).await?;
+    let earlier = case.plain_events();
+    let event = form.parse(&earlier, caller.today())?;
+    let stored =
+        state.store.record_pathway_event(caller.area, case.child.id, earlier.len(), &event, &caller.stamp()).await?;
+    Ok((StatusCode::CREATED, Json(event_json(&stored))).into_response())
+}
+
+// The support plan
+
+fn version_json(v: &PlanVersion, caller: &Caller, indicative: &Indicative) -> Value {
+    let content = v.content.for_viewer(caller.user.details.role, caller.user.details.organisation_id);
+    let totals = content.totals();
+    let compared_with = v.submission.as_ref().map_or(&indicative.amounts, |s| &s.indicative);
+    json!({
+        "version": v.version,
+        "status": v.status,
+        "status_label": v.status.label(),
+        "row_version": v.row_version,
+        "updated_at": v.updated_at.to_string(),
+        "content": content,
+        "totals": totals,
+        "indicative": compared_with,
+        "over_indicative": over_indicative(&totals, compared_with),
+        "submission": v.submission,
+        "signoff": v.signoff(),
+        "decisions": v.decisions,
+    })
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PlanQuery {
+    version: Option<i64>,
+}
+
+pub(crate) async fn get_plan(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<PlanQuery>,
+) -> Result<Json<Value>, Problem> {
+    let child: ChildId = parse_id(&id)?;
+    state.store.child(caller.area, child).await?;
+    let versions = state.store.plan_versions(caller.area, Some(child)).await?;
+    let indicative = indicative(&state, &caller, child).await?;
+    let shown = match q.version {
+        Some(n) => Some(versions.iter().find(|v| v.version == n).ok_or_else(Problem::not_found)?),
+        None => versions.last(),
+    };
+    Ok(Json(json!({
+        "versions": versions.iter().map(|v| json!({ "version": v.version, "status": v.status, "status_label": v.status.label(), "updated_at": v.updated_at.to_string() })).collect::<Vec<_>>(),
+        "shown": shown.map(|v| version_json(v, &caller, &indicative)),
+        "indicative": indicative.amounts,
+        "streams": indicative.streams,
+    })))
+}
+
+/// The version a change is based on, as read.
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BasedOn {
+    version: i64,
+    row_version: i64,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SavePlanForm {
+    /// `null` for a child's first plan.
+    based_on: Option<BasedOn>,
+    plan: PlanForm,
+}
+
+pub(crate) async fn save_plan(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(form): JsonBody<SavePlanForm>,
+) -> Result<Json<Value>, Problem> {
+    let case = case(&state, &caller, &id).await?;
+    let indicative = indicative(&state, &caller, case.child.id).await?;
+    if indicative.streams.is_empty() {
+        return Err(unprocessable(
+            "/problems/no-policy",
+            "There is no allocation policy in force",
+            "A plan is costed against the funding streams of the allocation policy in force: publish one first. Nothing was saved.",
+        ));
+    }
+    let versions = state.store.plan_versions(caller.area, Some(case.child.id)).await?;
+    let earlier_keys: Vec<String> = versions.iter().flat_map(|v| v.content.keys()).collect();
+    let content = form.plan.parse(&earlier_keys, &indicative.streams)?;
+    let blocked = case.blocked(&content, caller.today());
+    if !blocked.0.is_empty() {
+        return Err(Problem::invalid(blocked));
+    }
+    let saved = state
+        .store
+        .save_plan_draft(
+            caller.area,
+            case.child.id,
+            form.based_on.map(|b| (b.version, b.row_version)),
+            &content,
+            caller.user.id,
+            &caller.stamp(),
+        )
+        .await?;
+    Ok(Json(version_json(&saved, &caller, &indicative)))
+}
+
+pub(crate) async fn submit_plan(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(based_on): JsonBody<BasedOn>,
+) -> Result<Json<Value>, Problem> {
+    let case = case(&state, &caller, &id).await?;
+    let indicative = indicative(&state, &caller, case.child.id).await?;
+    let versions = state.store.plan_versions(caller.area, Some(case.child.id)).await?;
+    let draft = versions.iter().find(|v| v.version == based_on.version).ok_or_else(Problem::not_found)?;
+    let items: Vec<_> = draft.content.items.iter().map(|i| i.item.clone()).collect();
+    let totals = check_submission(
+        draft.content.outcomes.len(),
+        &items,
+        draft.content.contingency.as_ref(),
+        &indicative.amounts,
+        &draft.content.over_reasons,
+    )?;
+    let blocked = case.blocked(&draft.content, caller.today());
+    if !blocked.0.is_empty() {
+        return Err(Problem::invalid(blocked));
+    }
+    let delegation = state.store.delegation_policies(caller.area).await?.pop().ok_or_else(|| {
+        unprocessable(
+            "/problems/no-delegation-policy",
+            "There is no delegation policy",
+            "Nobody can sign the plan off until the area publishes a delegation policy. Nothing was changed.",
+        )
+    })?;
+    let (mut council, mut health) = (Pence::ZERO, Pence::ZERO);
+    for (stream, amount) in &totals.by_stream {
+        let side = if indicative.health.contains(stream) { &mut health } else { &mut council };
+        *side = side.checked_add(*amount).expect("bounded");
+    }
+    let stamp = caller.stamp();
+    let submission = Submission {
+        by: caller.user.id,
+        at: stamp.at,
+        delegation_version: delegation.version,
+        required: delegation.policy.approvers(council, health),
+        council_total: council,
+        health_total: health,
+        indicative: indicative.amounts.clone(),
+    };
+    let saved = state
+        .store
+        .submit_plan(caller.area, case.child.id, (based_on.version, based_on.row_version), &submission, &stamp)
+        .await?;
+    Ok(Json(version_json(&saved, &caller, &indicative)))
+}
+
+async fn decide(state: &AppState, caller: &Caller, id: &str, form: DecisionForm, kinds: &[DecisionKind]) -> Result<Json<Value>, Problem> {
+    let child: ChildId = parse_id(id)?;
+    state.store.child(caller.area, child).await?;
+    let kind = DecisionKind::parse(form.decision.as_deref().unwrap_or("")).map_err(|e| Invalid::one("decision", e))?;
+    if !kinds.contains(&kind) {
+        let codes: Vec<&str> = kinds.iter().map(|k| k.code()).collect();
+        return Err(Invalid::one("decision", format!("here the decision is one of: {}", codes.join(", "))).into());
+    }
+    let versions = state.store.plan_versions(caller.area, Some(child)).await?;
+    let version = form.version.ok_or_else(|| Invalid::one("version", "name the version"))?;
+    let v = versions.iter().find(|v| v.version == version).ok_or_else(Problem::not_found)?;
+    let policies = state.store.delegation_policies(caller.area).await?;
+    let policy: DelegationPolicy = match &v.submission {
+        Some(s) => policies.iter().find(|p| p.version == s.delegation_version).map(|p| p.policy.clone()),
+        None => policies.last().map(|p| p.policy.clone()),
+    }
+    .ok_or_else(|| Invalid::one("version", "this version has not been submitted for sign-off"))?;
+    let decider = Decider {
+        user: caller.user.id,
+        name: caller.user.details.name.as_str().to_owned(),
+        role: caller.user.details.role,
+    };
+    let stamp = caller.stamp();
+    let (decision, status) = v.decide(&form, &policy, &decider, stamp.at)?;
+    let saved =
+        state.store.decide_plan(caller.area, child, (v.version, v.row_version), &decision, status, &stamp).await?;
+    let indicative = indicative(state, caller, child).await?;
+    Ok(Json(version_json(&saved, caller, &indicative)))
+}
+
+pub(crate) async fn decide_plan(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(form): JsonBody<DecisionForm>,
+) -> Result<Json<Value>, Problem> {
+    decide(&state, &caller, &id, form, &[DecisionKind::Approve, DecisionKind::Decline, DecisionKind::Return]).await
+}
+
+pub(crate) async fn sign_plan(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(form): JsonBody<DecisionForm>,
+) -> Result<Json<Value>, Problem> {
+    decide(&state, &caller, &id, form, &[DecisionKind::CoSign, DecisionKind::RiskCountersign]).await
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CompareQuery {
+    from: Option<i64>,
+    to: Option<i64>,
+}
+
+pub(crate) async fn compare_plan(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<CompareQuery>,
+) -> Result<Json<Value>, Problem> {
+    let child: ChildId = parse_id(&id)?;
+    state.store.child(caller.area, child).await?;
+    let versions = state.store.plan_versions(caller.area, Some(child)).await?;
+    let mut inv = Invalid::default();
+    let mut pick = |field: &str, n: Option<i64>| match n.and_then(|n| versions.iter().find(|v| v.version == n)) {
+        Some(v) => Some(v.content.for_viewer(caller.user.details.role, caller.user.details.organisation_id)),
+        None => {
+            inv.push(field, "name a version of this child's plan");
+            None
+        }
+    };
+    let (from, to) = (pick("from", q.from), pick("to", q.to));
+    let (Some(from), Some(to)) = (from, to) else { return Err(inv.into()) };
+    Ok(Json(json!({
+        "from": q.from, "to": q.to,
+        "changes": compare_items(&from.items, &to.items),
+        "totals": { "from": from.totals(), "to": to.totals() },
+    })))
+}
+
+/// The decision letter for a version (the latest decided one if none is
+/// named): printable HTML in plain English.
+pub(crate) async fn decision_letter(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<PlanQuery>,
+) -> Result<Response, Problem> {
+    let child = state.store.child(caller.area, parse_id(&id)?).await?;
+    let versions = state.store.plan_versions(caller.area, Some(child.id)).await?;
+    let decided = |v: &&PlanVersion| {
+        matches!(v.status, PlanStatus::Approved | PlanStatus::Agreed | PlanStatus::Declined | PlanStatus::Returned)
+    };
+    let v = match q.version {
+        Some(n) => versions.iter().find(|v| v.version == n).ok_or_else(Problem::not_found)?,
+        None => versions.iter().rev().find(decided).ok_or_else(|| {
+            Problem::invalid(Invalid::one("version", "no decision has been made on this child's plan yet"))
+        })?,
+    };
+    if !decided(&v) {
+        return Err(Invalid::one("version", format!("no decision has been made on version {} yet", v.version)).into());
+    }
+    let indicative = indicative(&state, &caller, child.id).await?;
+    Ok(Html(letter(&child, v, &indicative, caller.today())).into_response())
+}
+
+fn pounds(p: Pence) -> String {
+    p.to_string()
+}
+
+fn letter(child: &Child, v: &PlanVersion, indicative: &Indicative, today: jiff::civil::Date) -> String {
+    let d = &child.details;
+    let name = d.preferred_name.as_ref().unwrap_or(&d.legal_given_names);
+    let totals = v.content.totals();
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Decision about {first}'s support plan</title>\
+         <style>body{{font-family:Arial,sans-serif;max-width:40em;margin:2em auto;line-height:1.5}}table{{border-collapse:collapse}}\
+         td,th{{border-bottom:1px solid #b1b4b6;padding:.3em .8em .3em 0;text-align:left}}td.n{{text-align:right}}\
+         @media print{{a::after{{content:\" (\" attr(href) \")\"}}}}</style></head><body>\
+         <p>{today}</p><h1>Our decision about {first}'s support plan</h1>",
+        first = escape(name.as_str()),
+        today = today.strftime("%-d %B %Y"),
+    );
+    let last = v.decisions.iter().rev().find(|d| matches!(d.kind, DecisionKind::Approve | DecisionKind::Decline | DecisionKind::Return));
+    match v.status {
+        PlanStatus::Approved | PlanStatus::Agreed => {
+            let _ = write!(h, "<p>We have agreed version {} of {}'s support plan. The personal budget is <strong>{}</strong> a year.</p>", v.version, escape(name.as_str()), pounds(totals.total));
+        }
+        PlanStatus::Declined => {
+            let _ = write!(h, "<p>We have <strong>not agreed</strong> version {} of {}'s support plan.</p>", v.version, escape(name.as_str()));
+        }
+        _ => {
+            let _ = write!(h, "<p>We have sent version {} of {}'s support plan back to be changed before we decide.</p>", v.version, escape(name.as_str()));
+        }
+    }
+    if let Some(reason) = last.and_then(|d| d.reason.as_deref()) {
+        let _ = write!(h, "<h2>Why</h2><p>{}</p>", escape(reason));
+    }
+    h.push_str("<h2>The money, by where it comes from</h2><table><tr><th>Funding stream</th><th>Indicative budget</th><th>In the plan</th></tr>");
+    for (stream, amount) in &totals.by_stream {
+        let ind = indicative.amounts.get(stream).map_or("none".to_owned(), |p| pounds(*p));
+        let _ = write!(h, "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>", escape(stream), ind, pounds(*amount));
+    }
+    let _ = write!(h, "<tr><th>Total a year</th><td></td><td class=\"n\"><strong>{}</strong></td></tr></table>", pounds(totals.total));
+    h.push_str("<h2>How it was worked out</h2><p>The indicative budget comes from the answers to the allocation questionnaire and the area's published allocation policy. \
+                You can see every answer, the points and the band, step by step, in <a href=\"../allocations\">how your budget was worked out</a>, \
+                and the policy itself on the <a href=\"/policy\">public policy page</a>.</p>");
+    for (stream, reason) in &v.content.over_reasons {
+        let _ = write!(h, "<p>The plan is above the indicative budget for {}: {}</p>", escape(stream), escape(reason));
+    }
+    h.push_str("<h2>How the money will be held</h2><ul>");
+    for (route, amount) in &totals.by_route {
+        let _ = write!(h, "<li>{}: {} a year</li>", route.label(), pounds(*amount));
+    }
+    if let Some(c) = &v.content.contingency {
+        let _ = write!(h, "<li>Contingency ({}): {} a year</li>", escape(&c.purpose), pounds(c.amount));
+    }
+    h.push_str("</ul>");
+    let _ = write!(
+        h,
+        "<h2>If you disagree</h2><p>You can ask us to review this decision: tell your lead professional, or ask in Allot. \
+         We must answer within 28 days of receiving your request, with our reasons. If you ask today, we must answer by <strong>{}</strong>.</p>\
+         <p>If you are still unhappy after that, you can complain to the Local Government and Social Care Ombudsman.</p></body></html>",
+        review_answer_due(today).strftime("%-d %B %Y"),
+    );
+    h
+}
+
+// Review requests
+
+pub(crate) async fn list_review_requests(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    let case = case(&state, &caller, &id).await?;
+    let items: Vec<&StoredCaseRecord> =
+        case.stored.iter().filter(|s| matches!(s.record, CaseRecord::ReviewRequest(_))).collect();
+    Ok(Json(json!({ "items": items })))
+}
+
+pub(crate) async fn request_review(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(form): JsonBody<ReviewRequestForm>,
+) -> Result<Response, Problem> {
+    let case = case(&state, &caller, &id).await?;
+    let request = form.parse(case.child.id, caller.today())?;
+    if let Some(n) = request.plan_version
+        && !state.store.plan_versions(caller.area, Some(case.child.id)).await?.iter().any(|v| v.version == n)
+    {
+        return Err(Invalid::one("plan_version", "not a version of this child's plan").into());
+    }
+    let saved =
+        state.store.save_case_record(caller.area, &CaseRecord::ReviewRequest(request), None, None, &caller.stamp()).await?;
+    Ok((StatusCode::CREATED, Json(json!(saved))).into_response())
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AnswerForm {
+    id: String,
+    row_version: i64,
+    on: Option<String>,
+    outcome: Option<String>,
+    reasons: Option<String>,
+}
+
+pub(crate) async fn answer_review(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(form): JsonBody<AnswerForm>,
+) -> Result<Json<Value>, Problem> {
+    let case = case(&state, &caller, &id).await?;
+    let CaseRecord::ReviewRequest(request) = &case.stored(&form.id)?.record else {
+        return Err(Invalid::one("id", "not one of this child's review requests").into());
+    };
+    let answer = ReviewAnswerForm { on: form.on, outcome: form.outcome, reasons: form.reasons }.parse(request, caller.today())?;
+    let reasons = answer.reasons.clone();
+    let answered = CaseRecord::ReviewRequest(allot_domain::pathway::casework::ReviewRequest { answer: Some(answer), ..request.clone() });
+    let saved = state.store.save_case_record(caller.area, &answered, Some(form.row_version), Some(&reasons), &caller.stamp()).await?;
+    Ok(Json(json!(saved)))
+}
+
+// Casework: personal assistants, concerns, risks, gate exceptions
+
+/// The child's case records of one kind.
+fn of_kind<'a>(case: &'a Case, kind: &str) -> Vec<&'a StoredCaseRecord> {
+    case.stored.iter().filter(|s| s.record.kind() == kind).collect()
+}
+
+pub(crate) async fn list_assistants(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, Problem> {
+    let case = case(&state, &caller, &id).await?;
+    Ok(Json(json!({ "items": of_kind(&case, "personal_assistant") })))
+}
+
+pub(crate) async fn add_assistant(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(form): JsonBody<PersonalAssistantForm>,
+) -> Result<Response, Problem> {
+    let case = case(&state, &caller, &id).await?;
+    let pa = form.parse(case.child.id, caller.today())?;
+    let saved = state.store.save_case_record(caller.area, &CaseRecord::PersonalAssistant(pa), None, None, &caller.stamp()).await?;
+    Ok((StatusCode::CREATED, Json(json!(saved))).into_response())
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UpdateAssistantForm {
+    id: String,
+    row_version: i64,
+    name: Option<String>,
+    employed_by: Option<String>,
+    dbs_certificate: Option<String>,
+    dbs_issued_on: Option<String>,
+    update_service: Option<bool>,
+    renewal_due: Option<String>,
+}
+
+/// Records a new DBS check (or other change) for a personal assistant.
+pub(crate) async fn update_assistant(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(form): JsonBody<UpdateAssistantForm>,
+) -> Result<Json<Value>, Problem> {
+    let case = case(&state, &caller, &id).await?;
+    let CaseRecord::PersonalAssistant(existing) = &case.stored(&form.id)?.record else {
+        return Err(Invalid::one("id", "not one of this child's personal assistants").into());
+    };
+    let parsed = PersonalAssistantForm {
+        name: form.name,
+        employed_by: form.employed_by,
+        dbs_certificate: form.dbs_certificate,
+        dbs_issued_on: form.dbs_issued_on,
+        update_service: form.update_service,
+        renewal_due: form.renewal_due,
+    }
+    .parse(case.child.id, caller.today())?;
+    let updated = CaseRecord::PersonalAssistant(allot_domain::pathway::casework::PersonalAssistant { id: existing.id, ..parsed });
+    let saved = state.store.save_case_record(caller.area, &updated, Some(form.row_version), None, &caller.stamp()).await?;
+    Ok(Json(json!(saved)))
+}
+
+pub(crate) async fn list_concerns(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, Problem> {
+    let case = case(&state, &caller, &id).await?;
+    Ok(Json(json!({ "items": of_kind(&case, "concern") })))
+}
+
+pub(crate) async fn raise_concern(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(form): JsonBody<ConcernForm>,
+) -> Result<Response, Problem> {
+    let case = case(&state, &caller, &id).await?;
+    let concern = form.parse(case.child.id, caller.today())?;
+    let saved = state.store.save_case_record(caller.area, &CaseRecord::Concern(concern), None, None, &caller.stamp()).await?;
+    Ok((StatusCode::CREATED, Json(json!(saved))).into_response())
+}
+
+/// Closing a concern or a risk: which, the version read, when and why.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CloseForm {
+    id: String,
+    row_version: i64,
+    on: Option<String>,
+    reason: Option<String>,
+}
+
+impl CloseForm {
+    fn closure(&self, not_before: jiff::civil::Date, today: jiff::civil::Date) -> Result<allot_domain::pathway::casework::Closure, Invalid> {
+        ClosureForm { on: self.on.clone(), reason: self.reason.clone() }.parse(not_before, today)
+    }
+}
+
+fn already_closed() -> Problem {
+    Invalid::one("id", "this is closed already").into()
+}
+
+pub(crate) async fn close_concern(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(form): JsonBody<CloseForm>,
+) -> Result<Json<Value>, Problem> {
+    let case = case(&state, &caller, &id).await?;
+    let CaseRecord::Concern(concern) = &case.stored(&form.id)?.record else {
+        return Err(Invalid::one("id", "not one of this child's concerns").into());
+    };
+    if concern.closed.is_some() {
+        return Err(already_closed());
+    }
+    let closure = form.closure(concern.raised_on, caller.today())?;
+    let reason = closure.reason.clone();
+    let closed = CaseRecord::Concern(allot_domain::pathway::casework::Concern { closed: Some(closure), ..concern.clone() });
+    let saved = state.store.save_case_record(caller.area, &closed, Some(form.row_version), Some(&reason), &caller.stamp()).await?;
+    Ok(Json(json!(saved)))
+}
+
+async fn list_risks_of(state: &AppState, caller: &Caller, child: Option<ChildId>) -> Result<Json<Value>, Problem> {
+    let stored = state.store.case_records(caller.area, child).await?;
+    let items: Vec<&StoredCaseRecord> = stored
+        .iter()
+        .filter(|s| matches!(&s.record, CaseRecord::Risk(r) if r.child_id == child))
+        .collect();
+    let today = caller.today();
+    let open = items.iter().filter(|s| matches!(&s.record, CaseRecord::Risk(r) if r.closed.is_none())).count();
+    let review_overdue = items
+        .iter()
+        .filter(|s| matches!(&s.record, CaseRecord::Risk(r) if r.closed.is_none() && r.review_on < today))
+        .count();
+    Ok(Json(json!({ "items": items, "open": open, "review_overdue": review_overdue })))
+}
+
+async fn add_risk_to(state: &AppState, caller: &Caller, child: Option<ChildId>, form: RiskForm) -> Result<Response, Problem> {
+    let risk = form.parse(child)?;
+    let saved = state.store.save_case_record(caller.area, &CaseRecord::Risk(risk), None, None, &caller.stamp()).await?;
+    Ok((StatusCode::CREATED, Json(json!(saved))).into_response())
+}
+
+async fn close_risk_of(state: &AppState, caller: &Caller, child: Option<ChildId>, form: CloseForm) -> Result<Json<Value>, Problem> {
+    let stored = state.store.case_records(caller.area, child).await?;
+    let found = stored.iter().find(|s| s.record.id() == form.id.trim());
+    let Some(CaseRecord::Risk(risk)) = found.map(|s| &s.record).filter(|r| r.child_id() == child) else {
+        return Err(Invalid::one("id", "not one of the risks on this register").into());
+    };
+    if risk.closed.is_some() {
+        return Err(already_closed());
+    }
+    let closure = form.closure(jiff::civil::date(1900, 1, 1), caller.today())?;
+    let reason = closure.reason.clone();
+    let closed = CaseRecord::Risk(allot_domain::pathway::casework::Risk { closed: Some(closure), ..risk.clone() });
+    let saved = state.store.save_case_record(caller.area, &closed, Some(form.row_version), Some(&reason), &caller.stamp()).await?;
+    Ok(Json(json!(saved)))
+}
+
+pub(crate) async fn list_child_risks(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, Problem> {
+    let child = state.store.child(caller.area, parse_id(&id)?).await?;
+    list_risks_of(&state, &caller, Some(child.id)).await
+}
+
+pub(crate) async fn add_child_risk(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(form): JsonBody<RiskForm>,
+) -> Result<Response, Problem> {
+    let child = state.store.child(caller.area, parse_id(&id)?).await?;
+    add_risk_to(&state, &caller, Some(child.id), form).await
+}
+
+pub(crate) async fn close_child_risk(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(form): JsonBody<CloseForm>,
+) -> Result<Json<Value>, Problem> {
+    let child = state.store.child(caller.area, parse_id(&id)?).await?;
+    close_risk_of(&state, &caller, Some(child.id), form).await
+}
+
+pub(crate) async fn list_area_risks(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, Problem> {
+    list_risks_of(&state, &caller, None).await
+}
+
+pub(crate) async fn add_area_risk(State(state): State<AppState>, caller: Caller, JsonBody(form): JsonBody<RiskForm>) -> Result<Response, Problem> {
+    add_risk_to(&state, &caller, None, form).await
+}
+
+pub(crate) async fn close_area_risk(State(state): State<AppState>, caller: Caller, JsonBody(form): JsonBody<CloseForm>) -> Result<Json<Value>, Problem> {
+    close_risk_of(&state, &caller, None, form).await
+}
+
+pub(crate) async fn list_gate_exceptions(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, Problem> {
+    let case = case(&state, &caller, &id).await?;
+    Ok(Json(json!({ "items": of_kind(&case, "gate_exception") })))
+}
+
+pub(crate) async fn lift_gate(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(form): JsonBody<GateExceptionForm>,
+) -> Result<Response, Problem> {
+    let case = case(&state, &caller, &id).await?;
+    let exception = form.parse(case.child.id, &case.records)?;
+    let reason = exception.reason.clone();
+    let saved = state
+        .store
+        .save_case_record(caller.area, &CaseRecord::GateException(exception), None, Some(&reason), &caller.stamp())
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!(saved))).into_response())
+}
+
+// Delegation policies
+
+fn delegation_json(p: &PublishedDelegation) -> Value {
+    json!({
+        "version": p.version, "policy": p.policy, "content_hash": p.content_hash,
+        "published_at": p.published_at.to_string(), "published_by": p.published_by,
+    })
+}
+
+pub(crate) async fn list_delegations(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, Problem> {
+    let all = state.store.delegation_policies(caller.area).await?;
+    Ok(Json(json!({ "items": all.iter().map(delegation_json).collect::<Vec<_>>(), "in_force": all.last().map(|p| p.version) })))
+}
+
+pub(crate) async fn publish_delegation(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: String,
+) -> Result<Response, Problem> {
+    crate::ras::require_toml(&headers)?;
+    let policy = DelegationPolicy::parse(&body).map_err(|errors| {
+        let mut inv = Invalid::default();
+        for e in errors {
+            inv.push(&format!("line {}", e.line), e.message);
+        }
+        Problem::invalid(inv)
+    })?;
+    let published = state.store.publish_delegation(caller.area, &policy, &body, &caller.stamp()).await?;
+    Ok((StatusCode::CREATED, Json(delegation_json(&published))).into_response())
+}
+
+// Worklists, approvals and reports
+
+/// Every child in the caller's scope.
+async fn children_in_scope(state: &AppState, caller: &Caller) -> Result<Vec<Child>, Problem> {
+    children_in(state, caller, &ChildScope::of(&caller.user.viewer())).await
+}
+
+async fn children_in(state: &AppState, caller: &Caller, scope: &ChildScope) -> Result<Vec<Child>, Problem> {
+    let mut query = ChildQuery { limit: PAGE_SIZE_MAX, ..ChildQuery::default() };
+    let mut all = Vec::new();
+    loop {
+        let page = state.store.list_children(caller.area, scope, jiff::Timestamp::now(), &query).await?;
+        all.extend(page.items);
+        match page.next {
+            Some(next) => query.after = Some(next),
+            None => return Ok(all),
+        }
+    }
+}
+
+/// Each child's events and case records, from one read of each.
+struct AreaCases {
+    events: HashMap<ChildId, Vec<PathwayEvent>>,
+    records: HashMap<Option<ChildId>, Vec<CaseRecord>>,
+}
+
+async fn area_cases(state: &AppState, caller: &Caller) -> Result<AreaCases, Problem> {
+    let mut events: HashMap<ChildId, Vec<PathwayEvent>> = HashMap::new();
+    for e in state.store.pathway_events(caller.area, None).await? {
+        events.entry(e.child_id).or_default().push(e.event);
+    }
+    let mut records: HashMap<Option<ChildId>, Vec<CaseRecord>> = HashMap::new();
+    for r in state.store.case_records(caller.area, None).await? {
+        records.entry(r.record.child_id()).or_default().push(r.record);
+    }
+    Ok(AreaCases { events, records })
+}
+
+impl AreaCases {
+    fn state(&self, child: ChildId) -> PathwayState {
+        PathwayState::from_events(self.events.get(&child).map_or(&[][..], Vec::as_slice))
+    }
+
+    fn records(&self, child: ChildId) -> CaseRecords {
+        CaseRecords::from_records(self.records.get(&Some(child)).cloned().unwrap_or_default())
+    }
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WorklistQuery {
+    /// `due` (overdue and due this week, the default) or `all`.
+    show: Option<String>,
+}
+
+/// The caller's worklist: what is overdue or due this week across the
+/// children in their scope (a caseworker's caseload and team, a manager's
+/// teams), with the transitions coming up.
+pub(crate) async fn worklist(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(q): Query<WorklistQuery>,
+) -> Result<Json<Value>, Problem> {
+    let all = match q.show.as_deref() {
+        None | Some("due") => false,
+        Some("all") => true,
+        Some(_) => return Err(Invalid::one("show", "show is due or all").into()),
+    };
+    let children = children_in_scope(&state, &caller).await?;
+    let cases = area_cases(&state, &caller).await?;
+    let today = caller.today();
+    let mut items = Vec::new();
+    let mut coming_up = Vec::new();
+    let (mut overdue, mut this_week) = (0, 0);
+    for child in &children {
+        let who = json!({ "id": child.id, "reference": child.details.reference, "name": format!("{} {}", child.details.legal_given_names, child.details.legal_family_name) });
+        for d in all_due(&cases.state(child.id), &cases.records(child.id), today) {
+            match d.urgency {
+                Urgency::Overdue => overdue += 1,
+                Urgency::DueThisWeek => this_week += 1,
+                Urgency::Later if !all => continue,
+                Urgency::Later => {}
+            }
+            let mut line = due_json(&d);
+            line["child"] = who.clone();
+            items.push(line);
+        }
+        for (kind, date) in flags(child.details.date_of_birth, today) {
+            coming_up.push(json!({ "child": who, "kind": kind, "label": kind.label(), "date": date.to_string() }));
+        }
+    }
+    items.sort_by(|a, b| a["due"].as_str().cmp(&b["due"].as_str()));
+    Ok(Json(json!({ "today": today.to_string(), "children": children.len(), "overdue": overdue, "due_this_week": this_week, "items": items, "flags": coming_up })))
+}
+
+/// Plans waiting for someone with the caller's authority, in the caller's
+/// scope, longest waiting first.
+pub(crate) async fn approvals(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, Problem> {
+    let children: HashMap<ChildId, Child> = children_in_scope(&state, &caller).await?.into_iter().map(|c| (c.id, c)).collect();
+    let policies = state.store.delegation_policies(caller.area).await?;
+    let now = jiff::Timestamp::now();
+    let mut items = Vec::new();
+    for v in state.store.plan_versions(caller.area, None).await? {
+        let (Some(child), Some(signoff), Some(s)) = (children.get(&v.child_id), v.signoff(), &v.submission) else { continue };
+        if v.status != PlanStatus::Submitted {
+            continue;
+        }
+        let Some(policy) = policies.iter().find(|p| p.version == s.delegation_version) else { continue };
+        if let Ok(stands_for) = signoff.stands_for(&policy.policy, caller.user.id, caller.user.details.role) {
+            items.push(json!({
+                "child": { "id": child.id, "reference": child.details.reference },
+                "version": v.version, "total_pence": v.content.totals().total.pence(),
+                "council_pence": s.council_total.pence(), "health_pence": s.health_total.pence(),
+                "submitted_at": s.at.to_string(), "waiting_days": (now.as_second() - s.at.as_second()) / 86_400,
+                "you_would_approve_as": stands_for, "required": s.required,
+            }));
+        }
+    }
+    items.sort_by(|a, b| a["submitted_at"].as_str().cmp(&b["submitted_at"].as_str()));
+    Ok(Json(json!({ "items": items })))
+}
+
+/// Area figures: overdue counts, the DfE 20-week figure, approvals by
+/// approver and band, waits at each step, plans over indicative amounts.
+pub(crate) async fn pathway_report(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, Problem> {
+    let today = caller.today();
+    let cases = area_cases(&state, &caller).await?;
+    // Area figures count every child, whoever asks.
+    let children: HashMap<ChildId, Child> =
+        children_in(&state, &caller, &ChildScope::Everyone).await?.into_iter().map(|c| (c.id, c)).collect();
+    let (mut overdue, mut overdue_children) = (0u64, 0u64);
+    let mut twenty = TwentyWeekFigures::default();
+    let mut histories = Vec::new();
+    for id in children.keys() {
+        let st = cases.state(*id);
+        let n = all_due(&st, &cases.records(*id), today).iter().filter(|d| d.urgency == Urgency::Overdue).count() as u64;
+        overdue += n;
+        overdue_children += u64::from(n > 0);
+        for (clock, issued, exception) in &st.finals_issued {
+            twenty.add(clock, *issued, *exception);
+        }
+        let steps: Vec<(PathwayStep, jiff::civil::Date)> = cases
+            .events
+            .get(id)
+            .map(|es| es.iter().filter_map(|e| Some((e.step?, e.on))).collect())
+            .unwrap_or_default();
+        if !steps.is_empty() {
+            histories.push(steps);
+        }
+    }
+    let mut by_approver: BTreeMap<(String, String), u64> = BTreeMap::new();
+    let mut by_band: BTreeMap<(String, String), u64> = BTreeMap::new();
+    let mut over = Vec::new();
+    let versions = state.store.plan_versions(caller.area, None).await?;
+    for v in &versions {
+        for d in v.decisions.iter().filter(|d| d.kind == DecisionKind::Approve) {
+            *by_approver.entry((d.by_name.clone(), d.role.code().to_owned())).or_default() += 1;
+        }
+        if matches!(v.status, PlanStatus::Approved | PlanStatus::Agreed) {
+            let bands = indicative(&state, &caller, v.child_id).await?.bands;
+            for stream in v.content.totals().by_stream.keys() {
+                let band = bands.get(stream).cloned().unwrap_or_else(|| "no band".into());
+                *by_band.entry((stream.clone(), band)).or_default() += 1;
+            }
+        }
+        if let Some(s) = &v.submission {
+            for (stream, amount) in over_indicative(&v.content.totals(), &s.indicative) {
+                over.push(json!({
+                    "child": children.get(&v.child_id).map(|c| c.details.reference.to_string()),
+                    "version": v.version, "status": v.status, "stream": stream, "over_pence": amount.pence(),
+                    "reason": v.content.over_reasons.get(&stream),
+                }));
+            }
+        }
+    }
+    Ok(Json(json!({
+        "today": today.to_string(),
+        "children": children.len(),
+        "overdue": overdue,
+        "children_with_overdue": overdue_children,
+        "twenty_weeks": {
+            "issued": twenty.issued, "in_time": twenty.in_time,
+            "per_mille": TwentyWeekFigures::per_mille(twenty.in_time, twenty.issued),
+            "issued_excluding_exceptions": twenty.issued_excluding_exceptions,
+            "in_time_excluding_exceptions": twenty.in_time_excluding_exceptions,
+            "per_mille_excluding_exceptions": TwentyWeekFigures::per_mille(twenty.in_time_excluding_exceptions, twenty.issued_excluding_exceptions),
+        },
+        "approvals_by_approver": by_approver.iter().map(|((name, role), n)| json!({ "approver": name, "role": role, "approvals": n })).collect::<Vec<_>>(),
+        "approved_plans_by_band": by_band.iter().map(|((stream, band), n)| json!({ "stream": stream, "band": band, "plans": n })).collect::<Vec<_>>(),
+        "waits": step_waits(&histories, today).iter().map(|(step, w)| json!({ "step": step, "label": step.label(), "finished": w.finished, "median_days": w.median_days, "waiting_now": w.waiting_now, "longest_now_days": w.longest_now_days })).collect::<Vec<_>>(),
+        "plans_over_indicative": over,
+    })))
+}
