@@ -305,6 +305,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// The changes to one record, oldest first.
     async fn changes(&self, area: AreaId, entity_id: &str) -> StoreResult<Vec<Change>>;
+    /// Every change about one child (their record, family, consents,
+    /// plan, pathway, case records…), oldest first.
+    async fn child_changes(&self, area: AreaId, child: ChildId) -> StoreResult<Vec<Change>>;
 
     // People and access
     async fn create_user(
@@ -414,7 +417,6 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Saves a plan: edits the draft in place, or starts a new version
     /// after a frozen one. `expected` is the `(version, row_version)` the
     /// caller read (`None` for a child with no plan yet).
-    #[allow(clippy::too_many_arguments)]
     async fn save_plan_draft(
         &self,
         area: AreaId,
@@ -434,7 +436,6 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         stamp: &Stamp,
     ) -> StoreResult<PlanVersion>;
     /// Records a decision or signature on a version and its new status.
-    #[allow(clippy::too_many_arguments)]
     async fn decide_plan(
         &self,
         area: AreaId,

@@ -4,8 +4,8 @@
 //! transaction with its audit entry.
 
 use crate::rows::Reader;
-use crate::sql::{begin_write, exists_in_area, is_unique_violation, log_change};
-use crate::{Engine, StoreError, StoreResult, StoredCaseRecord, StoredEvent};
+use crate::sql::{SqlStore, exists_in_area, is_unique_violation, log_change};
+use crate::{StoreError, StoreResult, StoredCaseRecord, StoredEvent};
 use allot_domain::access::Role;
 use allot_domain::ids::UserId;
 use allot_domain::pathway::casework::CaseRecord;
@@ -34,14 +34,13 @@ async fn child_exists(conn: &mut AnyConnection, area: AreaId, child: ChildId) ->
 // Delegation policies
 
 pub(crate) async fn publish_delegation(
-    pool: &AnyPool,
-    engine: Engine,
+    db: &SqlStore,
     area: AreaId,
     policy: &DelegationPolicy,
     content: &str,
     stamp: &Stamp,
 ) -> StoreResult<PublishedDelegation> {
-    let mut tx = begin_write(pool, engine).await?;
+    let mut tx = db.write().await?;
     let (latest,): (Option<i64>,) = sqlx::query_as("SELECT MAX(version) FROM delegation_policies WHERE area_id = $1")
         .bind(area.to_string())
         .fetch_one(&mut *tx)
@@ -186,15 +185,14 @@ pub(crate) async fn advance_step(
 }
 
 pub(crate) async fn record_event(
-    pool: &AnyPool,
-    engine: Engine,
+    db: &SqlStore,
     area: AreaId,
     child: ChildId,
     expected_count: usize,
     event: &PathwayEvent,
     stamp: &Stamp,
 ) -> StoreResult<StoredEvent> {
-    let mut tx = begin_write(pool, engine).await?;
+    let mut tx = db.write().await?;
     child_exists(&mut tx, area, child).await?;
     let count = event_count(&mut tx, area, child).await?;
     let expected = i64::try_from(expected_count).expect("small");
@@ -341,8 +339,7 @@ fn check_expected(latest: &Option<PlanVersion>, expected: Option<(i64, i64)>) ->
 }
 
 pub(crate) async fn save_plan_draft(
-    pool: &AnyPool,
-    engine: Engine,
+    db: &SqlStore,
     area: AreaId,
     child: ChildId,
     expected: Option<(i64, i64)>,
@@ -350,7 +347,7 @@ pub(crate) async fn save_plan_draft(
     author: UserId,
     stamp: &Stamp,
 ) -> StoreResult<PlanVersion> {
-    let mut tx = begin_write(pool, engine).await?;
+    let mut tx = db.write().await?;
     child_exists(&mut tx, area, child).await?;
     let latest = latest_version(&mut tx, area, child).await?;
     check_expected(&latest, expected)?;
@@ -406,15 +403,14 @@ pub(crate) async fn save_plan_draft(
 }
 
 pub(crate) async fn submit_plan(
-    pool: &AnyPool,
-    engine: Engine,
+    db: &SqlStore,
     area: AreaId,
     child: ChildId,
     expected: (i64, i64),
     submission: &Submission,
     stamp: &Stamp,
 ) -> StoreResult<PlanVersion> {
-    let mut tx = begin_write(pool, engine).await?;
+    let mut tx = db.write().await?;
     child_exists(&mut tx, area, child).await?;
     let latest = latest_version(&mut tx, area, child).await?;
     check_expected(&latest, Some(expected))?;
@@ -458,10 +454,8 @@ pub(crate) async fn submit_plan(
     Ok(saved)
 }
 
-#[allow(clippy::too_many_arguments)]
 pub(crate) async fn decide_plan(
-    pool: &AnyPool,
-    engine: Engine,
+    db: &SqlStore,
     area: AreaId,
     child: ChildId,
     expected: (i64, i64),
@@ -469,7 +463,7 @@ pub(crate) async fn decide_plan(
     status: PlanStatus,
     stamp: &Stamp,
 ) -> StoreResult<PlanVersion> {
-    let mut tx = begin_write(pool, engine).await?;
+    let mut tx = db.write().await?;
     child_exists(&mut tx, area, child).await?;
     let versions = plan_versions(&mut tx, area, Some(child)).await?;
     let (version, row_version) = expected;
@@ -544,15 +538,14 @@ fn stored_case_record(row: &AnyRow) -> StoreResult<StoredCaseRecord> {
 const CASE_COLUMNS: &str = "record, row_version, recorded_at_ms, recorded_by";
 
 pub(crate) async fn save_case_record(
-    pool: &AnyPool,
-    engine: Engine,
+    db: &SqlStore,
     area: AreaId,
     record: &CaseRecord,
     expected: Option<i64>,
     reason: Option<&str>,
     stamp: &Stamp,
 ) -> StoreResult<StoredCaseRecord> {
-    let mut tx = begin_write(pool, engine).await?;
+    let mut tx = db.write().await?;
     if let Some(child) = record.child_id() {
         child_exists(&mut tx, area, child).await?;
     }

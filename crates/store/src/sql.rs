@@ -311,7 +311,30 @@ impl SqlStore {
         Ok((columns, indexes.into_iter().map(|(n,)| n).collect()))
     }
 
-    async fn write(&self) -> StoreResult<Transaction<'static, Any>> {
+    /// Changes (not reads or refusals) from the audit trail, oldest first.
+    async fn changes_where(&self, area: AreaId, filter: (&'static str, String)) -> StoreResult<Vec<Change>> {
+        let mut conn = self.pool.acquire().await?;
+        let entries = crate::audit::entries(&mut conn, area, Some(filter), 0, u32::MAX).await?;
+        entries
+            .into_iter()
+            .filter(|s| s.entry.action != "read" && s.entry.outcome == allot_domain::audit::Outcome::Allowed)
+            .map(|s| {
+                let e = s.entry;
+                Ok(Change {
+                    at: e.at,
+                    actor: e.actor,
+                    role: e.role,
+                    entity: e.entity,
+                    entity_id: e.entity_id,
+                    action: e.action,
+                    detail: serde_json::from_str(&e.detail)
+                        .map_err(|err| StoreError::Corrupt(format!("audit_trail.detail: {err}")))?,
+                })
+            })
+            .collect()
+    }
+
+    pub(crate) async fn write(&self) -> StoreResult<Transaction<'static, Any>> {
         begin_write(&self.pool, self.engine).await
     }
 
@@ -1165,26 +1188,11 @@ impl Store for SqlStore {
     }
 
     async fn changes(&self, area: AreaId, entity_id: &str) -> StoreResult<Vec<Change>> {
-        let mut conn = self.pool.acquire().await?;
-        let entries =
-            crate::audit::entries(&mut conn, area, Some(("entity_id", entity_id.to_owned())), 0, u32::MAX).await?;
-        entries
-            .into_iter()
-            .filter(|s| s.entry.action != "read" && s.entry.outcome == allot_domain::audit::Outcome::Allowed)
-            .map(|s| {
-                let e = s.entry;
-                Ok(Change {
-                    at: e.at,
-                    actor: e.actor,
-                    role: e.role,
-                    entity: e.entity,
-                    entity_id: e.entity_id,
-                    action: e.action,
-                    detail: serde_json::from_str(&e.detail)
-                        .map_err(|err| StoreError::Corrupt(format!("audit_trail.detail: {err}")))?,
-                })
-            })
-            .collect()
+        self.changes_where(area, ("entity_id", entity_id.to_owned())).await
+    }
+
+    async fn child_changes(&self, area: AreaId, child: ChildId) -> StoreResult<Vec<Change>> {
+        self.changes_where(area, ("child_id", child.to_string())).await
     }
 
     async fn create_user(
@@ -1342,7 +1350,7 @@ impl Store for SqlStore {
         content: &str,
         stamp: &Stamp,
     ) -> StoreResult<PublishedDelegation> {
-        pathway::publish_delegation(&self.pool, self.engine, area, policy, content, stamp).await
+        pathway::publish_delegation(self, area, policy, content, stamp).await
     }
 
     async fn delegation_policies(&self, area: AreaId) -> StoreResult<Vec<PublishedDelegation>> {
@@ -1357,7 +1365,7 @@ impl Store for SqlStore {
         event: &PathwayEvent,
         stamp: &Stamp,
     ) -> StoreResult<StoredEvent> {
-        pathway::record_event(&self.pool, self.engine, area, child, expected_count, event, stamp).await
+        pathway::record_event(self, area, child, expected_count, event, stamp).await
     }
 
     async fn pathway_events(&self, area: AreaId, child: Option<ChildId>) -> StoreResult<Vec<StoredEvent>> {
@@ -1373,7 +1381,7 @@ impl Store for SqlStore {
         author: UserId,
         stamp: &Stamp,
     ) -> StoreResult<PlanVersion> {
-        pathway::save_plan_draft(&self.pool, self.engine, area, child, expected, content, author, stamp).await
+        pathway::save_plan_draft(self, area, child, expected, content, author, stamp).await
     }
 
     async fn submit_plan(
@@ -1384,7 +1392,7 @@ impl Store for SqlStore {
         submission: &Submission,
         stamp: &Stamp,
     ) -> StoreResult<PlanVersion> {
-        pathway::submit_plan(&self.pool, self.engine, area, child, expected, submission, stamp).await
+        pathway::submit_plan(self, area, child, expected, submission, stamp).await
     }
 
     async fn decide_plan(
@@ -1396,7 +1404,7 @@ impl Store for SqlStore {
         status: PlanStatus,
         stamp: &Stamp,
     ) -> StoreResult<PlanVersion> {
-        pathway::decide_plan(&self.pool, self.engine, area, child, expected, decision, status, stamp).await
+        pathway::decide_plan(self, area, child, expected, decision, status, stamp).await
     }
 
     async fn plan_versions(&self, area: AreaId, child: Option<ChildId>) -> StoreResult<Vec<PlanVersion>> {
@@ -1412,7 +1420,7 @@ impl Store for SqlStore {
         reason: Option<&str>,
         stamp: &Stamp,
     ) -> StoreResult<StoredCaseRecord> {
-        pathway::save_case_record(&self.pool, self.engine, area, record, expected, reason, stamp).await
+        pathway::save_case_record(self, area, record, expected, reason, stamp).await
     }
 
     async fn case_records(&self, area: AreaId, child: Option<ChildId>) -> StoreResult<Vec<StoredCaseRecord>> {

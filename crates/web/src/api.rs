@@ -849,7 +849,7 @@ async fn child_changes(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, Problem> {
     let child = state.store.child(caller.area, parse_id(&id)?).await?;
-    let changes = state.store.changes(caller.area, &child.id.to_string()).await?;
+    let changes = state.store.child_changes(caller.area, child.id).await?;
     Ok(Json(json!({ "items": changes })))
 }
 

@@ -4,13 +4,12 @@
 //! parse, ask the domain, and store what it decided.
 
 use crate::api::{ApiRoute, JsonBody, parse_id};
+use crate::caller::Caller;
 use crate::caller::Guard;
 use crate::openapi::{body, id_param, ok, op, toml_body};
-use allot_domain::access::AreaAction;
-use axum::routing::{get, post};
-use crate::caller::Caller;
 use crate::ras::escape;
 use crate::{AppState, Problem};
+use allot_domain::access::AreaAction;
 use allot_domain::access::{ChildScope, Op, Section, section_allowed};
 use allot_domain::child::Child;
 use allot_domain::ids::ChildId;
@@ -37,6 +36,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write;
@@ -44,9 +44,7 @@ use std::fmt::Write;
 /// The pathway's routes. Every route about one child is under
 /// `/api/v1/children/{id}/`, so the child's record decides who may use it.
 pub(crate) fn routes() -> Vec<ApiRoute> {
-    let q = |name: &str, description: &str| {
-        json!({ "name": name, "in": "query", "required": false, "description": description, "schema": { "type": "string" } })
-    };
+    let q = |name: &str, description: &str| json!({ "name": name, "in": "query", "required": false, "description": description, "schema": { "type": "string" } });
     let with = |mut params: Vec<Value>, more: Vec<Value>| {
         params.extend(more);
         params
@@ -61,63 +59,166 @@ pub(crate) fn routes() -> Vec<ApiRoute> {
             path: "/api/v1/children/{id}/pathway",
             handler: get(get_pathway).post(record_event),
             operations: vec![
-                ("get", Guard::read(Pathway), read("A child's pathway: the step, the statutory clock, what is due, transitions and every event", id_param(), "object")),
-                ("post", Guard::change(Pathway), write("Record a pathway event (a step, a request for assessment, a decision, a draft, a final plan, a review…)", id_param(), "PathwayEventForm", true)),
+                (
+                    "get",
+                    Guard::read(Pathway),
+                    read(
+                        "A child's pathway: the step, the statutory clock, what is due, transitions and every event",
+                        id_param(),
+                        "object",
+                    ),
+                ),
+                (
+                    "post",
+                    Guard::change(Pathway),
+                    write(
+                        "Record a pathway event (a step, a request for assessment, a decision, a draft, a final plan, a review…)",
+                        id_param(),
+                        "PathwayEventForm",
+                        true,
+                    ),
+                ),
             ],
         },
         ApiRoute {
             path: "/api/v1/children/{id}/plan",
             handler: get(get_plan).put(save_plan),
             operations: vec![
-                ("get", Guard::read(Plan), read("A child's support plan: its versions and one version in full (the latest unless ?version=)", with(id_param(), vec![q("version", "Which version")]), "object")),
-                ("put", Guard::change(Plan), write("Save the plan: edits the draft, or starts a new version after a frozen one", id_param(), "SavePlanForm", false)),
+                (
+                    "get",
+                    Guard::read(Plan),
+                    read(
+                        "A child's support plan: its versions and one version in full (the latest unless ?version=)",
+                        with(id_param(), vec![q("version", "Which version")]),
+                        "object",
+                    ),
+                ),
+                (
+                    "put",
+                    Guard::change(Plan),
+                    write(
+                        "Save the plan: edits the draft, or starts a new version after a frozen one",
+                        id_param(),
+                        "SavePlanForm",
+                        false,
+                    ),
+                ),
             ],
         },
         ApiRoute {
             path: "/api/v1/children/{id}/plan/submit",
             handler: post(submit_plan),
-            operations: vec![("post", Guard::change(Plan), write("Submit the draft for sign-off: it is frozen", id_param(), "BasedOn", false))],
+            operations: vec![(
+                "post",
+                Guard::change(Plan),
+                write("Submit the draft for sign-off: it is frozen", id_param(), "BasedOn", false),
+            )],
         },
         ApiRoute {
             path: "/api/v1/children/{id}/plan/decisions",
             handler: post(decide_plan),
-            operations: vec![("post", Guard::change(Signoff).with_step_up(), write("Approve, decline or return a submitted version (reasons needed to decline or return)", id_param(), "DecisionForm", false))],
+            operations: vec![(
+                "post",
+                Guard::change(Signoff).with_step_up(),
+                write(
+                    "Approve, decline or return a submitted version (reasons needed to decline or return)",
+                    id_param(),
+                    "DecisionForm",
+                    false,
+                ),
+            )],
         },
         ApiRoute {
             path: "/api/v1/children/{id}/plan/signatures",
             handler: post(sign_plan),
-            operations: vec![("post", Guard::change(CoSign), write("Co-sign an approved plan, or countersign how the child keeps safe", id_param(), "DecisionForm", false))],
+            operations: vec![(
+                "post",
+                Guard::change(CoSign),
+                write(
+                    "Co-sign an approved plan, or countersign how the child keeps safe",
+                    id_param(),
+                    "DecisionForm",
+                    false,
+                ),
+            )],
         },
         ApiRoute {
             path: "/api/v1/children/{id}/plan/compare",
             handler: get(compare_plan),
-            operations: vec![("get", Guard::read(Plan), read("Compare two versions item by item", with(id_param(), vec![q("from", "Earlier version"), q("to", "Later version")]), "object"))],
+            operations: vec![(
+                "get",
+                Guard::read(Plan),
+                read(
+                    "Compare two versions item by item",
+                    with(id_param(), vec![q("from", "Earlier version"), q("to", "Later version")]),
+                    "object",
+                ),
+            )],
         },
         ApiRoute {
             path: "/api/v1/children/{id}/plan/letter",
             handler: get(decision_letter),
-            operations: vec![("get", Guard::read(Pathway), op("The decision letter (printable HTML)", with(id_param(), vec![q("version", "Which version (the latest decided if left out)")]), None, ok("html", "The letter")))],
+            operations: vec![(
+                "get",
+                Guard::read(Pathway),
+                op(
+                    "The decision letter (printable HTML)",
+                    with(id_param(), vec![q("version", "Which version (the latest decided if left out)")]),
+                    None,
+                    ok("html", "The letter"),
+                ),
+            )],
         },
         ApiRoute {
             path: "/api/v1/children/{id}/review-requests",
             handler: get(list_review_requests).post(request_review),
             operations: vec![
-                ("get", Guard::read(Pathway), read("The family's requests for a decision to be reviewed", id_param(), "object")),
-                ("post", Guard::change(Challenge), write("Ask for a decision to be reviewed (answered within 28 days)", id_param(), "ReviewRequestForm", true)),
+                (
+                    "get",
+                    Guard::read(Pathway),
+                    read("The family's requests for a decision to be reviewed", id_param(), "object"),
+                ),
+                (
+                    "post",
+                    Guard::change(Challenge),
+                    write(
+                        "Ask for a decision to be reviewed (answered within 28 days)",
+                        id_param(),
+                        "ReviewRequestForm",
+                        true,
+                    ),
+                ),
             ],
         },
         ApiRoute {
             path: "/api/v1/children/{id}/review-requests/answer",
             handler: post(answer_review),
-            operations: vec![("post", Guard::change(Signoff), write("Answer a request for a review, with reasons", id_param(), "ReviewAnswerForm", false))],
+            operations: vec![(
+                "post",
+                Guard::change(Signoff),
+                write("Answer a request for a review, with reasons", id_param(), "ReviewAnswerForm", false),
+            )],
         },
         ApiRoute {
             path: "/api/v1/children/{id}/personal-assistants",
             handler: get(list_assistants).post(add_assistant).put(update_assistant),
             operations: vec![
                 ("get", Guard::read(Casework), read("Personal assistants and their DBS checks", id_param(), "object")),
-                ("post", Guard::change(Casework), write("Record a personal assistant", id_param(), "PersonalAssistantForm", true)),
-                ("put", Guard::change(Casework), write("Record a new DBS check (or other change) for a personal assistant", id_param(), "PersonalAssistantUpdate", false)),
+                (
+                    "post",
+                    Guard::change(Casework),
+                    write("Record a personal assistant", id_param(), "PersonalAssistantForm", true),
+                ),
+                (
+                    "put",
+                    Guard::change(Casework),
+                    write(
+                        "Record a new DBS check (or other change) for a personal assistant",
+                        id_param(),
+                        "PersonalAssistantUpdate",
+                        false,
+                    ),
+                ),
             ],
         },
         ApiRoute {
@@ -125,69 +226,139 @@ pub(crate) fn routes() -> Vec<ApiRoute> {
             handler: get(list_concerns).post(raise_concern),
             operations: vec![
                 ("get", Guard::read(Casework), read("Safeguarding concerns", id_param(), "object")),
-                ("post", Guard::change(Casework), write("Record a safeguarding concern", id_param(), "ConcernForm", true)),
+                (
+                    "post",
+                    Guard::change(Casework),
+                    write("Record a safeguarding concern", id_param(), "ConcernForm", true),
+                ),
             ],
         },
         ApiRoute {
             path: "/api/v1/children/{id}/concerns/close",
             handler: post(close_concern),
-            operations: vec![("post", Guard::change(Gates), write("Close a safeguarding concern, with reasons (a manager)", id_param(), "CloseForm", false))],
+            operations: vec![(
+                "post",
+                Guard::change(Gates),
+                write("Close a safeguarding concern, with reasons (a manager)", id_param(), "CloseForm", false),
+            )],
         },
         ApiRoute {
             path: "/api/v1/children/{id}/risks",
             handler: get(list_child_risks).post(add_child_risk),
             operations: vec![
                 ("get", Guard::read(Casework), read("The child's risk register", id_param(), "object")),
-                ("post", Guard::change(Casework), write("Add a risk to the child's register", id_param(), "RiskForm", true)),
+                (
+                    "post",
+                    Guard::change(Casework),
+                    write("Add a risk to the child's register", id_param(), "RiskForm", true),
+                ),
             ],
         },
         ApiRoute {
             path: "/api/v1/children/{id}/risks/close",
             handler: post(close_child_risk),
-            operations: vec![("post", Guard::change(Casework), write("Close a risk, with reasons", id_param(), "CloseForm", false))],
+            operations: vec![(
+                "post",
+                Guard::change(Casework),
+                write("Close a risk, with reasons", id_param(), "CloseForm", false),
+            )],
         },
         ApiRoute {
             path: "/api/v1/children/{id}/gate-exceptions",
             handler: get(list_gate_exceptions).post(lift_gate),
             operations: vec![
-                ("get", Guard::read(Casework), read("Gates lifted on this child's direct payments", id_param(), "object")),
-                ("post", Guard::change(Gates), write("Lift a gate on a direct payment, with reasons (a manager)", id_param(), "GateExceptionForm", true)),
+                (
+                    "get",
+                    Guard::read(Casework),
+                    read("Gates lifted on this child's direct payments", id_param(), "object"),
+                ),
+                (
+                    "post",
+                    Guard::change(Gates),
+                    write(
+                        "Lift a gate on a direct payment, with reasons (a manager)",
+                        id_param(),
+                        "GateExceptionForm",
+                        true,
+                    ),
+                ),
             ],
         },
         ApiRoute {
             path: "/api/v1/worklist",
             handler: get(worklist),
-            operations: vec![("get", Guard::area(AreaAction::Worklist), read("What is overdue and due this week across your children (?show=all for everything)", vec![q("show", "due or all")], "object"))],
+            operations: vec![(
+                "get",
+                Guard::area(AreaAction::Worklist),
+                read(
+                    "What is overdue and due this week across your children (?show=all for everything)",
+                    vec![q("show", "due or all")],
+                    "object",
+                ),
+            )],
         },
         ApiRoute {
             path: "/api/v1/approvals",
             handler: get(approvals),
-            operations: vec![("get", Guard::area(AreaAction::Approvals), read("Plans waiting for someone with your authority", vec![], "object"))],
+            operations: vec![(
+                "get",
+                Guard::area(AreaAction::Approvals),
+                read("Plans waiting for someone with your authority", vec![], "object"),
+            )],
         },
         ApiRoute {
             path: "/api/v1/reports/pathway",
             handler: get(pathway_report),
-            operations: vec![("get", Guard::area(AreaAction::Reports), read("Area figures: overdue, the 20-week figure, approvals, waits, plans over indicative amounts", vec![], "object"))],
+            operations: vec![(
+                "get",
+                Guard::area(AreaAction::Reports),
+                read(
+                    "Area figures: overdue, the 20-week figure, approvals, waits, plans over indicative amounts",
+                    vec![],
+                    "object",
+                ),
+            )],
         },
         ApiRoute {
             path: "/api/v1/risks",
             handler: get(list_area_risks).post(add_area_risk),
             operations: vec![
                 ("get", Guard::area(AreaAction::ViewAreaRisks), read("The area's risk register", vec![], "object")),
-                ("post", Guard::area(AreaAction::ManageAreaRisks), write("Add a risk to the area's register", vec![], "RiskForm", true)),
+                (
+                    "post",
+                    Guard::area(AreaAction::ManageAreaRisks),
+                    write("Add a risk to the area's register", vec![], "RiskForm", true),
+                ),
             ],
         },
         ApiRoute {
             path: "/api/v1/risks/close",
             handler: post(close_area_risk),
-            operations: vec![("post", Guard::area(AreaAction::ManageAreaRisks), write("Close a risk on the area's register, with reasons", vec![], "CloseForm", false))],
+            operations: vec![(
+                "post",
+                Guard::area(AreaAction::ManageAreaRisks),
+                write("Close a risk on the area's register, with reasons", vec![], "CloseForm", false),
+            )],
         },
         ApiRoute {
             path: "/api/v1/delegation-policies",
             handler: get(list_delegations).post(publish_delegation),
             operations: vec![
-                ("get", Guard::area(AreaAction::ViewPolicies), read("Published delegation policies (the last is in force)", vec![], "object")),
-                ("post", Guard::area(AreaAction::PublishPolicy).with_step_up(), op("Publish a delegation policy (TOML) as the next version", vec![], Some(toml_body()), ok("object", "Published (201)"))),
+                (
+                    "get",
+                    Guard::area(AreaAction::ViewPolicies),
+                    read("Published delegation policies (the last is in force)", vec![], "object"),
+                ),
+                (
+                    "post",
+                    Guard::area(AreaAction::PublishPolicy).with_step_up(),
+                    op(
+                        "Publish a delegation policy (TOML) as the next version",
+                        vec![],
+                        Some(toml_body()),
+                        ok("object", "Published (201)"),
+                    ),
+                ),
             ],
         },
     ]
@@ -262,9 +433,10 @@ impl Case {
     }
 
     fn stored(&self, id: &str) -> Result<&StoredCaseRecord, Problem> {
-        self.stored.iter().find(|s| s.record.id() == id.trim()).ok_or_else(|| {
-            Problem::invalid(Invalid::one("id", "not one of this child's records"))
-        })
+        self.stored
+            .iter()
+            .find(|s| s.record.id() == id.trim())
+            .ok_or_else(|| Problem::invalid(Invalid::one("id", "not one of this child's records")))
     }
 }
 
@@ -492,7 +664,13 @@ pub(crate) async fn submit_plan(
     Ok(Json(version_json(&saved, &caller, &indicative)))
 }
 
-async fn decide(state: &AppState, caller: &Caller, id: &str, form: DecisionForm, kinds: &[DecisionKind]) -> Result<Json<Value>, Problem> {
+async fn decide(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    form: DecisionForm,
+    kinds: &[DecisionKind],
+) -> Result<Json<Value>, Problem> {
     let child: ChildId = parse_id(id)?;
     state.store.child(caller.area, child).await?;
     let kind = DecisionKind::parse(form.decision.as_deref().unwrap_or("")).map_err(|e| Invalid::one("decision", e))?;
@@ -618,16 +796,36 @@ fn letter(child: &Child, v: &PlanVersion, indicative: &Indicative, today: jiff::
         first = escape(name.as_str()),
         today = today.strftime("%-d %B %Y"),
     );
-    let last = v.decisions.iter().rev().find(|d| matches!(d.kind, DecisionKind::Approve | DecisionKind::Decline | DecisionKind::Return));
+    let last = v
+        .decisions
+        .iter()
+        .rev()
+        .find(|d| matches!(d.kind, DecisionKind::Approve | DecisionKind::Decline | DecisionKind::Return));
     match v.status {
         PlanStatus::Approved | PlanStatus::Agreed => {
-            let _ = write!(h, "<p>We have agreed version {} of {}'s support plan. The personal budget is <strong>{}</strong> a year.</p>", v.version, escape(name.as_str()), pounds(totals.total));
+            let _ = write!(
+                h,
+                "<p>We have agreed version {} of {}'s support plan. The personal budget is <strong>{}</strong> a year.</p>",
+                v.version,
+                escape(name.as_str()),
+                pounds(totals.total)
+            );
         }
         PlanStatus::Declined => {
-            let _ = write!(h, "<p>We have <strong>not agreed</strong> version {} of {}'s support plan.</p>", v.version, escape(name.as_str()));
+            let _ = write!(
+                h,
+                "<p>We have <strong>not agreed</strong> version {} of {}'s support plan.</p>",
+                v.version,
+                escape(name.as_str())
+            );
         }
         _ => {
-            let _ = write!(h, "<p>We have sent version {} of {}'s support plan back to be changed before we decide.</p>", v.version, escape(name.as_str()));
+            let _ = write!(
+                h,
+                "<p>We have sent version {} of {}'s support plan back to be changed before we decide.</p>",
+                v.version,
+                escape(name.as_str())
+            );
         }
     }
     if let Some(reason) = last.and_then(|d| d.reason.as_deref()) {
@@ -636,9 +834,19 @@ fn letter(child: &Child, v: &PlanVersion, indicative: &Indicative, today: jiff::
     h.push_str("<h2>The money, by where it comes from</h2><table><tr><th>Funding stream</th><th>Indicative budget</th><th>In the plan</th></tr>");
     for (stream, amount) in &totals.by_stream {
         let ind = indicative.amounts.get(stream).map_or("none".to_owned(), |p| pounds(*p));
-        let _ = write!(h, "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>", escape(stream), ind, pounds(*amount));
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            escape(stream),
+            ind,
+            pounds(*amount)
+        );
     }
-    let _ = write!(h, "<tr><th>Total a year</th><td></td><td class=\"n\"><strong>{}</strong></td></tr></table>", pounds(totals.total));
+    let _ = write!(
+        h,
+        "<tr><th>Total a year</th><td></td><td class=\"n\"><strong>{}</strong></td></tr></table>",
+        pounds(totals.total)
+    );
     h.push_str("<h2>How it was worked out</h2><p>The indicative budget comes from the answers to the allocation questionnaire and the area's published allocation policy. \
                 You can see every answer, the points and the band, step by step, in <a href=\"../allocations\">how your budget was worked out</a>, \
                 and the policy itself on the <a href=\"/policy\">public policy page</a>.</p>");
@@ -689,8 +897,10 @@ pub(crate) async fn request_review(
     {
         return Err(Invalid::one("plan_version", "not a version of this child's plan").into());
     }
-    let saved =
-        state.store.save_case_record(caller.area, &CaseRecord::ReviewRequest(request), None, None, &caller.stamp()).await?;
+    let saved = state
+        .store
+        .save_case_record(caller.area, &CaseRecord::ReviewRequest(request), None, None, &caller.stamp())
+        .await?;
     Ok((StatusCode::CREATED, Json(json!(saved))).into_response())
 }
 
@@ -714,10 +924,17 @@ pub(crate) async fn answer_review(
     let CaseRecord::ReviewRequest(request) = &case.stored(&form.id)?.record else {
         return Err(Invalid::one("id", "not one of this child's review requests").into());
     };
-    let answer = ReviewAnswerForm { on: form.on, outcome: form.outcome, reasons: form.reasons }.parse(request, caller.today())?;
+    let answer = ReviewAnswerForm { on: form.on, outcome: form.outcome, reasons: form.reasons }
+        .parse(request, caller.today())?;
     let reasons = answer.reasons.clone();
-    let answered = CaseRecord::ReviewRequest(allot_domain::pathway::casework::ReviewRequest { answer: Some(answer), ..request.clone() });
-    let saved = state.store.save_case_record(caller.area, &answered, Some(form.row_version), Some(&reasons), &caller.stamp()).await?;
+    let answered = CaseRecord::ReviewRequest(allot_domain::pathway::casework::ReviewRequest {
+        answer: Some(answer),
+        ..request.clone()
+    });
+    let saved = state
+        .store
+        .save_case_record(caller.area, &answered, Some(form.row_version), Some(&reasons), &caller.stamp())
+        .await?;
     Ok(Json(json!(saved)))
 }
 
@@ -728,7 +945,11 @@ fn of_kind<'a>(case: &'a Case, kind: &str) -> Vec<&'a StoredCaseRecord> {
     case.stored.iter().filter(|s| s.record.kind() == kind).collect()
 }
 
-pub(crate) async fn list_assistants(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, Problem> {
+pub(crate) async fn list_assistants(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
     let case = case(&state, &caller, &id).await?;
     Ok(Json(json!({ "items": of_kind(&case, "personal_assistant") })))
 }
@@ -741,7 +962,10 @@ pub(crate) async fn add_assistant(
 ) -> Result<Response, Problem> {
     let case = case(&state, &caller, &id).await?;
     let pa = form.parse(case.child.id, caller.today())?;
-    let saved = state.store.save_case_record(caller.area, &CaseRecord::PersonalAssistant(pa), None, None, &caller.stamp()).await?;
+    let saved = state
+        .store
+        .save_case_record(caller.area, &CaseRecord::PersonalAssistant(pa), None, None, &caller.stamp())
+        .await?;
     Ok((StatusCode::CREATED, Json(json!(saved))).into_response())
 }
 
@@ -778,12 +1002,18 @@ pub(crate) async fn update_assistant(
         renewal_due: form.renewal_due,
     }
     .parse(case.child.id, caller.today())?;
-    let updated = CaseRecord::PersonalAssistant(allot_domain::pathway::casework::PersonalAssistant { id: existing.id, ..parsed });
-    let saved = state.store.save_case_record(caller.area, &updated, Some(form.row_version), None, &caller.stamp()).await?;
+    let updated =
+        CaseRecord::PersonalAssistant(allot_domain::pathway::casework::PersonalAssistant { id: existing.id, ..parsed });
+    let saved =
+        state.store.save_case_record(caller.area, &updated, Some(form.row_version), None, &caller.stamp()).await?;
     Ok(Json(json!(saved)))
 }
 
-pub(crate) async fn list_concerns(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, Problem> {
+pub(crate) async fn list_concerns(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
     let case = case(&state, &caller, &id).await?;
     Ok(Json(json!({ "items": of_kind(&case, "concern") })))
 }
@@ -796,7 +1026,8 @@ pub(crate) async fn raise_concern(
 ) -> Result<Response, Problem> {
     let case = case(&state, &caller, &id).await?;
     let concern = form.parse(case.child.id, caller.today())?;
-    let saved = state.store.save_case_record(caller.area, &CaseRecord::Concern(concern), None, None, &caller.stamp()).await?;
+    let saved =
+        state.store.save_case_record(caller.area, &CaseRecord::Concern(concern), None, None, &caller.stamp()).await?;
     Ok((StatusCode::CREATED, Json(json!(saved))).into_response())
 }
 
@@ -811,7 +1042,11 @@ pub(crate) struct CloseForm {
 }
 
 impl CloseForm {
-    fn closure(&self, not_before: jiff::civil::Date, today: jiff::civil::Date) -> Result<allot_domain::pathway::casework::Closure, Invalid> {
+    fn closure(
+        &self,
+        not_before: jiff::civil::Date,
+        today: jiff::civil::Date,
+    ) -> Result<allot_domain::pathway::casework::Closure, Invalid> {
         ClosureForm { on: self.on.clone(), reason: self.reason.clone() }.parse(not_before, today)
     }
 }
@@ -835,17 +1070,19 @@ pub(crate) async fn close_concern(
     }
     let closure = form.closure(concern.raised_on, caller.today())?;
     let reason = closure.reason.clone();
-    let closed = CaseRecord::Concern(allot_domain::pathway::casework::Concern { closed: Some(closure), ..concern.clone() });
-    let saved = state.store.save_case_record(caller.area, &closed, Some(form.row_version), Some(&reason), &caller.stamp()).await?;
+    let closed =
+        CaseRecord::Concern(allot_domain::pathway::casework::Concern { closed: Some(closure), ..concern.clone() });
+    let saved = state
+        .store
+        .save_case_record(caller.area, &closed, Some(form.row_version), Some(&reason), &caller.stamp())
+        .await?;
     Ok(Json(json!(saved)))
 }
 
 async fn list_risks_of(state: &AppState, caller: &Caller, child: Option<ChildId>) -> Result<Json<Value>, Problem> {
     let stored = state.store.case_records(caller.area, child).await?;
-    let items: Vec<&StoredCaseRecord> = stored
-        .iter()
-        .filter(|s| matches!(&s.record, CaseRecord::Risk(r) if r.child_id == child))
-        .collect();
+    let items: Vec<&StoredCaseRecord> =
+        stored.iter().filter(|s| matches!(&s.record, CaseRecord::Risk(r) if r.child_id == child)).collect();
     let today = caller.today();
     let open = items.iter().filter(|s| matches!(&s.record, CaseRecord::Risk(r) if r.closed.is_none())).count();
     let review_overdue = items
@@ -855,13 +1092,23 @@ async fn list_risks_of(state: &AppState, caller: &Caller, child: Option<ChildId>
     Ok(Json(json!({ "items": items, "open": open, "review_overdue": review_overdue })))
 }
 
-async fn add_risk_to(state: &AppState, caller: &Caller, child: Option<ChildId>, form: RiskForm) -> Result<Response, Problem> {
+async fn add_risk_to(
+    state: &AppState,
+    caller: &Caller,
+    child: Option<ChildId>,
+    form: RiskForm,
+) -> Result<Response, Problem> {
     let risk = form.parse(child)?;
     let saved = state.store.save_case_record(caller.area, &CaseRecord::Risk(risk), None, None, &caller.stamp()).await?;
     Ok((StatusCode::CREATED, Json(json!(saved))).into_response())
 }
 
-async fn close_risk_of(state: &AppState, caller: &Caller, child: Option<ChildId>, form: CloseForm) -> Result<Json<Value>, Problem> {
+async fn close_risk_of(
+    state: &AppState,
+    caller: &Caller,
+    child: Option<ChildId>,
+    form: CloseForm,
+) -> Result<Json<Value>, Problem> {
     let stored = state.store.case_records(caller.area, child).await?;
     let found = stored.iter().find(|s| s.record.id() == form.id.trim());
     let Some(CaseRecord::Risk(risk)) = found.map(|s| &s.record).filter(|r| r.child_id() == child) else {
@@ -873,11 +1120,18 @@ async fn close_risk_of(state: &AppState, caller: &Caller, child: Option<ChildId>
     let closure = form.closure(jiff::civil::date(1900, 1, 1), caller.today())?;
     let reason = closure.reason.clone();
     let closed = CaseRecord::Risk(allot_domain::pathway::casework::Risk { closed: Some(closure), ..risk.clone() });
-    let saved = state.store.save_case_record(caller.area, &closed, Some(form.row_version), Some(&reason), &caller.stamp()).await?;
+    let saved = state
+        .store
+        .save_case_record(caller.area, &closed, Some(form.row_version), Some(&reason), &caller.stamp())
+        .await?;
     Ok(Json(json!(saved)))
 }
 
-pub(crate) async fn list_child_risks(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, Problem> {
+pub(crate) async fn list_child_risks(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
     let child = state.store.child(caller.area, parse_id(&id)?).await?;
     list_risks_of(&state, &caller, Some(child.id)).await
 }
@@ -906,15 +1160,27 @@ pub(crate) async fn list_area_risks(State(state): State<AppState>, caller: Calle
     list_risks_of(&state, &caller, None).await
 }
 
-pub(crate) async fn add_area_risk(State(state): State<AppState>, caller: Caller, JsonBody(form): JsonBody<RiskForm>) -> Result<Response, Problem> {
+pub(crate) async fn add_area_risk(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(form): JsonBody<RiskForm>,
+) -> Result<Response, Problem> {
     add_risk_to(&state, &caller, None, form).await
 }
 
-pub(crate) async fn close_area_risk(State(state): State<AppState>, caller: Caller, JsonBody(form): JsonBody<CloseForm>) -> Result<Json<Value>, Problem> {
+pub(crate) async fn close_area_risk(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(form): JsonBody<CloseForm>,
+) -> Result<Json<Value>, Problem> {
     close_risk_of(&state, &caller, None, form).await
 }
 
-pub(crate) async fn list_gate_exceptions(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, Problem> {
+pub(crate) async fn list_gate_exceptions(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
     let case = case(&state, &caller, &id).await?;
     Ok(Json(json!({ "items": of_kind(&case, "gate_exception") })))
 }
@@ -946,7 +1212,9 @@ fn delegation_json(p: &PublishedDelegation) -> Value {
 
 pub(crate) async fn list_delegations(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, Problem> {
     let all = state.store.delegation_policies(caller.area).await?;
-    Ok(Json(json!({ "items": all.iter().map(delegation_json).collect::<Vec<_>>(), "in_force": all.last().map(|p| p.version) })))
+    Ok(Json(
+        json!({ "items": all.iter().map(delegation_json).collect::<Vec<_>>(), "in_force": all.last().map(|p| p.version) }),
+    ))
 }
 
 pub(crate) async fn publish_delegation(
@@ -1059,18 +1327,23 @@ pub(crate) async fn worklist(
         }
     }
     items.sort_by(|a, b| a["due"].as_str().cmp(&b["due"].as_str()));
-    Ok(Json(json!({ "today": today.to_string(), "children": children.len(), "overdue": overdue, "due_this_week": this_week, "items": items, "flags": coming_up })))
+    Ok(Json(
+        json!({ "today": today.to_string(), "children": children.len(), "overdue": overdue, "due_this_week": this_week, "items": items, "flags": coming_up }),
+    ))
 }
 
 /// Plans waiting for someone with the caller's authority, in the caller's
 /// scope, longest waiting first.
 pub(crate) async fn approvals(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, Problem> {
-    let children: HashMap<ChildId, Child> = children_in_scope(&state, &caller).await?.into_iter().map(|c| (c.id, c)).collect();
+    let children: HashMap<ChildId, Child> =
+        children_in_scope(&state, &caller).await?.into_iter().map(|c| (c.id, c)).collect();
     let policies = state.store.delegation_policies(caller.area).await?;
     let now = jiff::Timestamp::now();
     let mut items = Vec::new();
     for v in state.store.plan_versions(caller.area, None).await? {
-        let (Some(child), Some(signoff), Some(s)) = (children.get(&v.child_id), v.signoff(), &v.submission) else { continue };
+        let (Some(child), Some(signoff), Some(s)) = (children.get(&v.child_id), v.signoff(), &v.submission) else {
+            continue;
+        };
         if v.status != PlanStatus::Submitted {
             continue;
         }
@@ -1102,7 +1375,8 @@ pub(crate) async fn pathway_report(State(state): State<AppState>, caller: Caller
     let mut histories = Vec::new();
     for id in children.keys() {
         let st = cases.state(*id);
-        let n = all_due(&st, &cases.records(*id), today).iter().filter(|d| d.urgency == Urgency::Overdue).count() as u64;
+        let n =
+            all_due(&st, &cases.records(*id), today).iter().filter(|d| d.urgency == Urgency::Overdue).count() as u64;
         overdue += n;
         overdue_children += u64::from(n > 0);
         for (clock, issued, exception) in &st.finals_issued {

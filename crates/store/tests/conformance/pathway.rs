@@ -139,7 +139,7 @@ async fn a_plan_is_edited_as_a_draft_frozen_on_submission_and_agreed_by_decision
     let steps: Vec<_> =
         store.pathway_events(area, Some(c)).await.unwrap().into_iter().filter_map(|e| e.event.step).collect();
     assert_eq!(steps, [PathwayStep::SupportPlan, PathwayStep::PlanAgreed]);
-    let history = store.changes(area, &c.to_string()).await.unwrap();
+    let history = store.child_changes(area, c).await.unwrap();
     let actions: Vec<&str> = history.iter().map(|c| c.action.as_str()).collect();
     for action in ["save_draft", "submit", "approve", "co_sign", "step_moved"] {
         assert!(actions.contains(&action), "{action} missing from {actions:?}");

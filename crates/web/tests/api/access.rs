@@ -25,6 +25,9 @@ const PROTECTED_MARKER: &str = "CANARYPROTECTED 1 Safe House Lane";
 const FAMILY_MARKER: &str = "Canaryfamily Okafor";
 const OTHER_CHILD_MARKER: &str = "CANARYOTHERCHILD";
 const OTHER_AREA_MARKER: &str = "CANARYOTHERAREA";
+const SAFEGUARDING_MARKER: &str = "CANARYSAFEGUARDING bruising";
+const KEEPING_SAFE_MARKER: &str = "CANARYKEEPSAFE runs off";
+const OTHER_ITEM_MARKER: &str = "CANARYOTHERITEM swimming";
 
 /// Everything the access tests need: an area with a child every role has a
 /// relationship with ("own"), one nobody but area-wide roles can see
@@ -220,6 +223,23 @@ async fn fixture(db: TestDatabase) -> Fixture {
         .unwrap();
     assert_eq!(resp.status(), 201);
     let policy = resp.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    // A safeguarding concern and a plan with restricted parts.
+    let concern = json!({ "raised_on": "2026-11-01", "summary": SAFEGUARDING_MARKER, "blocks_direct_payment": false });
+    let (status, body) =
+        app.send_as(&app.token, Method::POST, &format!("/api/v1/children/{child}/concerns"), Some(concern)).await;
+    assert_eq!(status, 201, "{body}");
+    let item = |what: &str, route: &str, holder: Option<OrganisationId>| {
+        json!({ "what": what, "provided_by": "someone", "unit_cost": "10.00", "units": "1", "frequency": "weekly",
+                "stream": "social_care", "route": route, "isf_holder": holder.map(|h| h.to_string()), "provider": holder.map(|h| h.to_string()) })
+    };
+    let plan = json!({ "based_on": null, "plan": {
+        "outcomes": [{ "area": "good_health", "wanted": "Sleep through", "how_we_will_know": "Sleep diary" }],
+        "items": [item("Short breaks", "isf", Some(provider)), item(OTHER_ITEM_MARKER, "council_managed", None)],
+        "keeping_safe": [{ "risk": KEEPING_SAFE_MARKER, "reduced_by": "Two adults" }]
+    } });
+    let (status, body) =
+        app.send_as(&app.token, Method::PUT, &format!("/api/v1/children/{child}/plan"), Some(plan)).await;
+    assert_eq!(status, 200, "{body}");
     let users = store.users(area).await.unwrap();
     let user = |name: &str| users.iter().find(|u| u.details.username.as_str() == name).unwrap().id.to_string();
     Fixture {
@@ -497,6 +517,7 @@ async fn restricted_fields_never_reach_a_role_that_may_not_see_them(db: TestData
     }
     gets.push("/api/v1/children?q=okafor".into());
     let mut seen_protected = BTreeSet::new();
+    let mut seen = BTreeSet::new();
     for (role, token) in &f.tokens {
         let may_see_protected = allot_domain::access::sees_protected(*role);
         let may_see_family = matches!(
@@ -517,6 +538,18 @@ async fn restricted_fields_never_reach_a_role_that_may_not_see_them(db: TestData
                 assert!(may_see_protected, "{role} saw the protected address at {path}");
             }
             assert!(may_see_family || !text.contains("Canaryfamily"), "{role} saw family details at {path}");
+            let organisation_or_finance =
+                matches!(role, Role::SchoolSenco | Role::ProviderStaff | Role::FinanceOfficer);
+            for (marker, allowed) in [
+                ("CANARYSAFEGUARDING", may_see_protected || *role == Role::Auditor),
+                ("CANARYKEEPSAFE", !organisation_or_finance),
+                ("CANARYOTHERITEM", !matches!(role, Role::SchoolSenco | Role::ProviderStaff)),
+            ] {
+                if text.contains(marker) {
+                    seen.insert((marker, *role));
+                    assert!(allowed, "{role} saw {marker} at {path}");
+                }
+            }
             assert!(!text.contains(OTHER_AREA_MARKER), "{role} saw another area's child at {path}");
             assert!(
                 AREA_WIDE.contains(role) || !text.contains(OTHER_CHILD_MARKER),
@@ -527,6 +560,14 @@ async fn restricted_fields_never_reach_a_role_that_may_not_see_them(db: TestData
     // The markers are really there for those who may see them (so the scan
     // above is not vacuous).
     assert!(seen_protected.contains(&Role::Caseworker) && seen_protected.contains(&Role::HeadOfService));
+    for seen_by in [
+        ("CANARYSAFEGUARDING", Role::Caseworker),
+        ("CANARYKEEPSAFE", Role::ParentCarer),
+        ("CANARYOTHERITEM", Role::FinanceOfficer),
+        ("CANARYOTHERITEM", Role::NhsBudgetLead),
+    ] {
+        assert!(seen.contains(&seen_by), "{seen_by:?}: the marker should be visible here");
+    }
     // Nothing identifying ever reaches the operational log.
     let log = super::captured_log();
     for marker in ["CANARY", "Canary", "Okafor", "OWN-1", &f.own.child, &f.other.child] {

@@ -3,6 +3,7 @@
 
 mod access;
 mod oidc;
+mod pathway;
 
 use allot_domain::totp::TotpSecret;
 use allot_domain::user::UserForm;
@@ -522,9 +523,24 @@ async fn consent_and_lead_professional_changes_are_recorded(db: TestDatabase) {
     let (_, caseload) = app.get(&format!("/api/v1/children?lead_professional={}", app.caseworkers[1])).await;
     assert_eq!(caseload["items"].as_array().unwrap().len(), 1);
     let (_, changes) = app.get(&format!("/api/v1/children/{id}/changes")).await;
-    let actions: Vec<&str> =
-        changes["items"].as_array().unwrap().iter().map(|c| c["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, ["create", "assign_lead_professional", "assign_lead_professional"]);
+    let actions: Vec<(&str, &str)> = changes["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["entity"].as_str().unwrap(), c["action"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("child", "create"),
+            ("child", "assign_lead_professional"),
+            ("family_member", "create"),
+            ("consent", "record"),
+            ("consent", "withdraw"),
+            ("child", "assign_lead_professional")
+        ],
+        "the child's history holds every change about them"
+    );
     assert_eq!(changes["items"][0]["role"], "caseworker");
 }
 
