@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod children_csv;
+mod delegation;
 mod demo;
 mod people;
 mod progress;
@@ -74,6 +75,9 @@ enum Command {
     /// The resource allocation system: check, evaluate and simulate policies.
     #[command(subcommand)]
     Ras(ras::RasCommand),
+    /// Delegated authority: check and publish who may sign off how much.
+    #[command(subcommand)]
+    Delegation(delegation::DelegationCommand),
     /// People who sign in: add, list, reset, disable.
     #[command(subcommand)]
     Users(people::UsersCommand),
@@ -274,6 +278,7 @@ async fn choose_area(store: &SqlStore, code: Option<&str>) -> Result<allot_domai
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Ras(command) => ras::run(command, &cli.database_url).await?,
+        Command::Delegation(command) => delegation::run(command, &cli.database_url).await?,
         Command::Users(command) => return people::users(command, &cli.database_url).await,
         Command::Audit(command) => return people::audit(command, &cli.database_url).await,
         Command::Sar(SarCommand::Export { reference, out, area }) => {
@@ -402,6 +407,8 @@ mod tests {
         ("ras evaluate", Records::None),
         ("ras simulate", Records::Shows),
         ("ras calibrate", Records::None),
+        ("delegation check", Records::None),
+        ("delegation publish", Records::None),
         ("users add", Records::Changes),
         ("users list", Records::None),
         ("users reset", Records::None),

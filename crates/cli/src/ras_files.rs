@@ -64,7 +64,7 @@ impl FileProblems {
     }
 }
 
-fn read(path: &Path) -> Result<(String, Vec<u8>)> {
+pub fn read(path: &Path) -> Result<(String, Vec<u8>)> {
     let name = path.display().to_string();
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {name}"))?;
     Ok((name, bytes))

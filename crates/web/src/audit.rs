@@ -67,6 +67,9 @@ pub async fn subject_access_bundle(
     let leads = store.lead_history(area, child).await?;
     let involvements = store.involvements(area, child).await?;
     let allocations = store.allocations(area, child).await?;
+    let pathway = store.pathway_events(area, Some(child)).await?;
+    let plans = store.plan_versions(area, Some(child)).await?;
+    let case_records = store.case_records(area, Some(child)).await?;
     let mut trail = Vec::new();
     loop {
         let page =
@@ -100,6 +103,15 @@ pub async fn subject_access_bundle(
             "calculated_on": a.calculated_on.to_string(), "integrated_pence": a.integrated.pence(),
             "integrated": a.integrated.to_string(), "recorded_by": a.recorded_by,
         })).collect::<Vec<_>>(),
+        "pathway": pathway.iter().map(|e| json!({
+            "on": e.event.on.to_string(), "what": e.event.kind.label(), "step": e.event.step.map(|s| s.label()),
+            "reason": e.event.reason, "recorded_by": e.recorded_by,
+        })).collect::<Vec<_>>(),
+        "plans": plans.iter().map(|v| json!({
+            "version": v.version, "status": v.status.label(), "content": v.content, "total_pence": v.content.totals().total.pence(),
+            "decisions": v.decisions,
+        })).collect::<Vec<_>>(),
+        "case_records": case_records.iter().map(|r| &r.record).collect::<Vec<_>>(),
         "audit_trail": trail.iter().map(entry_json).collect::<Vec<_>>(),
     });
     Ok((json.clone(), bundle_html(&json)))
@@ -121,6 +133,9 @@ fn bundle_html(bundle: &Value) -> String {
         ("lead_professionals", "Lead professionals"),
         ("involvements", "Organisations involved"),
         ("allocations", "Indicative budgets"),
+        ("pathway", "The pathway: steps, assessments, plans issued and reviews"),
+        ("plans", "Support plans, every version, and the decisions on them"),
+        ("case_records", "Personal assistants, safeguarding concerns, risks, review requests and gate exceptions"),
         ("audit_trail", "Who has looked at or changed the record"),
     ];
     for (key, title) in sections {

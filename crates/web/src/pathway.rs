@@ -424,12 +424,14 @@ impl Case {
 
     /// Why the plan's items cannot be paid as planned (empty: they can).
     fn blocked(&self, content: &allot_domain::pathway::content::PlanContent, today: jiff::civil::Date) -> Invalid {
-        self.records.blocked(
+        let mut blocked = self.records.blocked(
             &content.items,
             self.child.details.date_of_birth,
             self.state.young_person_consented.is_some(),
             today,
-        )
+        );
+        blocked.0.extend(self.state.route_problems(&content.items).0);
+        blocked
     }
 
     fn stored(&self, id: &str) -> Result<&StoredCaseRecord, Problem> {

@@ -58,6 +58,7 @@ on_both_engines!(
     the_demo_area_is_the_same_for_the_same_seed,
     serve_answers_on_the_address_it_prints,
     users_audit_and_subject_access_from_the_command_line,
+    delegation_policies_are_checked_and_published_as_versions,
 );
 
 async fn users_audit_and_subject_access_from_the_command_line(db: TestDatabase) {
@@ -241,4 +242,21 @@ async fn serve_answers_on_the_address_it_prints(db: TestDatabase) {
     assert_eq!(list.status(), 401, "children's records need a sign-in");
     let problem: serde_json::Value = list.json().await.unwrap();
     assert_eq!(problem["type"], "/problems/sign-in-needed");
+}
+
+async fn delegation_policies_are_checked_and_published_as_versions(db: TestDatabase) {
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../policies/example-delegation.toml");
+    let checked = ok(&allot(&db, &["delegation", "check", example]));
+    assert!(checked.contains("Team manager: plans with up to £5,000.00 a year of council money"), "{checked}");
+    assert!(checked.contains("NHS budget lead: any health-stream money"), "{checked}");
+    let dir = tempfile::tempdir().unwrap();
+    let broken =
+        write(dir.path(), "broken.toml", "[[limit]]\nrole = \"provider_staff\"\n[nhs]\nrole = \"nhs_budget_lead\"\n");
+    let out = allot(&db, &["delegation", "publish", &broken]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("broken.toml:1"), "{}", text(&out.stderr));
+    // The demo publishes version 1; publishing again makes version 2.
+    ok(&allot(&db, &["demo", "--children", "60", "--seed", "3", "--no-serve"]));
+    let published = ok(&allot(&db, &["delegation", "publish", example]));
+    assert!(published.contains("version 2"), "{published}");
 }

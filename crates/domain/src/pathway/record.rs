@@ -265,6 +265,25 @@ impl PathwayState {
         }
     }
 
+    /// A family that said it does not want a personal budget still gets the
+    /// support, arranged by the council or the NHS: no direct payment or
+    /// individual service fund until they ask for one.
+    pub fn route_problems(&self, items: &[crate::pathway::content::PlanItem]) -> Invalid {
+        use crate::pathway::plan::ManagementRoute;
+        let mut inv = Invalid::default();
+        if let Some((on, false)) = self.budget_request {
+            for (i, item) in items.iter().enumerate() {
+                if matches!(item.item.route, ManagementRoute::DirectPayment | ManagementRoute::Isf) {
+                    inv.push(
+                        &format!("items[{i}].route"),
+                        format!("the family said on {on} that they do not want a personal budget: the council or the NHS arranges this support"),
+                    );
+                }
+            }
+        }
+        inv
+    }
+
     /// The pathway's deadlines still open: what is due, and by when.
     pub fn due(&self) -> Vec<(DueKind, Date)> {
         let mut due = Vec::new();
@@ -457,6 +476,34 @@ mod tests {
         assert_eq!(flags(born, date(2026, 12, 1)).len(), 1, "18 today: moved");
         assert_eq!(flags(born, date(2032, 12, 1)).len(), 2, "a year before 25");
         assert_eq!(flags(born, date(2033, 12, 1)), [], "the plan has ended");
+    }
+
+    #[test]
+    fn a_family_that_wants_no_personal_budget_gets_council_arranged_support() {
+        use crate::pathway::content::PlanItem;
+        use crate::pathway::plan::{Frequency, ManagementRoute, SupportItem};
+        let item = |route| PlanItem {
+            key: "item-1".into(),
+            item: SupportItem {
+                what: "Short breaks".into(),
+                provided_by: "Bright Days".into(),
+                unit_cost: crate::money::Pence::new(100),
+                units_hundredths: 100,
+                frequency: Frequency::Weekly,
+                stream: "social_care".into(),
+                route,
+                isf_holder: None,
+                provider: None,
+                personal_assistant: None,
+            },
+        };
+        let items = [item(ManagementRoute::CouncilManaged), item(ManagementRoute::DirectPayment)];
+        let declined = record(&[event("budget_not_wanted", "2026-10-01")], TODAY).unwrap();
+        assert_eq!(PathwayState::from_events(&declined).route_problems(&items).fields(), ["items[1].route"]);
+        let mut asked = declined.clone();
+        asked.push(event("budget_requested", "2026-11-01").parse(&declined, TODAY).unwrap());
+        assert!(PathwayState::from_events(&asked).route_problems(&items).0.is_empty(), "they changed their mind");
+        assert!(PathwayState::default().route_problems(&items).0.is_empty());
     }
 
     #[test]
