@@ -150,6 +150,28 @@ pub fn optional_text(input: Option<&str>, max: usize) -> Result<Option<String>, 
     }
 }
 
+/// Parses required free text into `inv`: trimmed, not blank, at most
+/// `max` characters. On a problem the text is empty and `inv` says why.
+pub fn required_text(
+    inv: &mut crate::invalid::Invalid,
+    field: &str,
+    input: Option<&str>,
+    max: usize,
+    missing: &str,
+) -> String {
+    match optional_text(input, max) {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            inv.push(field, missing);
+            String::new()
+        }
+        Err(e) => {
+            inv.push(field, e);
+            String::new()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -694,6 +694,13 @@ async fn decide(
         name: caller.user.details.name.as_str().to_owned(),
         role: caller.user.details.role,
     };
+    if kind == DecisionKind::Approve {
+        // A concern raised (or a DBS check lapsed) since submission still blocks.
+        let blocked = case(state, caller, id).await?.blocked(&v.content, caller.today());
+        if !blocked.0.is_empty() {
+            return Err(Problem::invalid(blocked));
+        }
+    }
     let stamp = caller.stamp();
     let (decision, status) = v.decide(&form, &policy, &decider, stamp.at)?;
     let saved =
@@ -779,10 +786,6 @@ pub(crate) async fn decision_letter(
     Ok(Html(letter(&child, v, &indicative, caller.today())).into_response())
 }
 
-fn pounds(p: Pence) -> String {
-    p.to_string()
-}
-
 fn letter(child: &Child, v: &PlanVersion, indicative: &Indicative, today: jiff::civil::Date) -> String {
     let d = &child.details;
     let name = d.preferred_name.as_ref().unwrap_or(&d.legal_given_names);
@@ -810,7 +813,7 @@ fn letter(child: &Child, v: &PlanVersion, indicative: &Indicative, today: jiff::
                 "<p>We have agreed version {} of {}'s support plan. The personal budget is <strong>{}</strong> a year.</p>",
                 v.version,
                 escape(name.as_str()),
-                pounds(totals.total)
+                totals.total
             );
         }
         PlanStatus::Declined => {
@@ -835,19 +838,19 @@ fn letter(child: &Child, v: &PlanVersion, indicative: &Indicative, today: jiff::
     }
     h.push_str("<h2>The money, by where it comes from</h2><table><tr><th>Funding stream</th><th>Indicative budget</th><th>In the plan</th></tr>");
     for (stream, amount) in &totals.by_stream {
-        let ind = indicative.amounts.get(stream).map_or("none".to_owned(), |p| pounds(*p));
+        let ind = indicative.amounts.get(stream).map_or("none".to_owned(), Pence::to_string);
         let _ = write!(
             h,
             "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
             escape(stream),
             ind,
-            pounds(*amount)
+            *amount
         );
     }
     let _ = write!(
         h,
         "<tr><th>Total a year</th><td></td><td class=\"n\"><strong>{}</strong></td></tr></table>",
-        pounds(totals.total)
+        totals.total
     );
     h.push_str("<h2>How it was worked out</h2><p>The indicative budget comes from the answers to the allocation questionnaire and the area's published allocation policy. \
                 You can see every answer, the points and the band, step by step, in <a href=\"../allocations\">how your budget was worked out</a>, \
@@ -857,10 +860,10 @@ fn letter(child: &Child, v: &PlanVersion, indicative: &Indicative, today: jiff::
     }
     h.push_str("<h2>How the money will be held</h2><ul>");
     for (route, amount) in &totals.by_route {
-        let _ = write!(h, "<li>{}: {} a year</li>", route.label(), pounds(*amount));
+        let _ = write!(h, "<li>{}: {} a year</li>", route.label(), *amount);
     }
     if let Some(c) = &v.content.contingency {
-        let _ = write!(h, "<li>Contingency ({}): {} a year</li>", escape(&c.purpose), pounds(c.amount));
+        let _ = write!(h, "<li>Contingency ({}): {} a year</li>", escape(&c.purpose), c.amount);
     }
     h.push_str("</ul>");
     let _ = write!(
@@ -1225,14 +1228,7 @@ pub(crate) async fn publish_delegation(
     headers: HeaderMap,
     body: String,
 ) -> Result<Response, Problem> {
-    crate::ras::require_toml(&headers)?;
-    let policy = DelegationPolicy::parse(&body).map_err(|errors| {
-        let mut inv = Invalid::default();
-        for e in errors {
-            inv.push(&format!("line {}", e.line), e.message);
-        }
-        Problem::invalid(inv)
-    })?;
+    let policy = crate::ras::policy_file(&headers, &body, DelegationPolicy::parse)?;
     let published = state.store.publish_delegation(caller.area, &policy, &body, &caller.stamp()).await?;
     Ok((StatusCode::CREATED, Json(delegation_json(&published))).into_response())
 }

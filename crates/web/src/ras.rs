@@ -5,6 +5,7 @@ use crate::api::{JsonBody, parse_id};
 use crate::caller::{Caller, PublicArea};
 use crate::{AppState, Problem};
 use allot_domain::ids::{ChildId, RasPolicyId};
+use allot_domain::ras::policy::PolicyError;
 use allot_domain::ras::{Policy, PublishedPolicy, StoredAllocation, evaluate, explain};
 use allot_domain::{Invalid, Pence};
 use axum::Json;
@@ -48,31 +49,34 @@ pub(crate) async fn publish_policy(
     headers: HeaderMap,
     body: String,
 ) -> Result<Response, Problem> {
-    require_toml(&headers)?;
-    let policy = Policy::parse(&body).map_err(|errors| {
+    let policy = policy_file(&headers, &body, Policy::parse)?;
+    let published = state.store.publish_policy(caller.area, &policy, &body, &caller.stamp()).await?;
+    Ok((StatusCode::CREATED, Json(policy_json(&published, false))).into_response())
+}
+
+/// A policy file, sent as its text (allocation or delegation): parsed,
+/// with each problem named by its line.
+pub(crate) fn policy_file<T>(
+    headers: &HeaderMap,
+    body: &str,
+    parse: impl FnOnce(&str) -> Result<T, Vec<PolicyError>>,
+) -> Result<T, Problem> {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if !(content_type.starts_with("application/toml") || content_type.starts_with("text/plain")) {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "/problems/unsupported-media-type",
+            "Send the policy file",
+            "Send the policy file's text with Content-Type: application/toml.",
+        ));
+    }
+    parse(body).map_err(|errors| {
         let mut inv = Invalid::default();
         for e in errors {
             inv.push(&format!("line {}", e.line), e.message);
         }
         Problem::invalid(inv)
-    })?;
-    let published = state.store.publish_policy(caller.area, &policy, &body, &caller.stamp()).await?;
-    Ok((StatusCode::CREATED, Json(policy_json(&published, false))).into_response())
-}
-
-/// A policy file is sent as its text.
-pub(crate) fn require_toml(headers: &HeaderMap) -> Result<(), Problem> {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    if content_type.starts_with("application/toml") || content_type.starts_with("text/plain") {
-        Ok(())
-    } else {
-        Err(Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "/problems/unsupported-media-type",
-            "Send the policy file",
-            "Send the policy file's text with Content-Type: application/toml.",
-        ))
-    }
+    })
 }
 
 /// The body of a completed questionnaire.

@@ -11,7 +11,7 @@ use crate::invalid::Invalid;
 use crate::pathway::content::PlanItem;
 use crate::pathway::plan::ManagementRoute;
 use crate::pathway::record::{DueItem, DueKind};
-use crate::text::{Name, optional_text};
+use crate::text::{Name, required_text};
 use jiff::Span;
 use jiff::civil::Date;
 
@@ -23,17 +23,7 @@ pub const REVIEW_ANSWER_DAYS: i64 = 28;
 const MAX_TEXT: usize = 2_000;
 
 fn text(inv: &mut Invalid, field: &str, value: &Option<String>, missing: &str) -> String {
-    match optional_text(value.as_deref(), MAX_TEXT) {
-        Ok(Some(s)) => s,
-        Ok(None) => {
-            inv.push(field, missing);
-            String::new()
-        }
-        Err(e) => {
-            inv.push(field, e);
-            String::new()
-        }
-    }
+    required_text(inv, field, value.as_deref(), MAX_TEXT, missing)
 }
 
 fn date(inv: &mut Invalid, field: &str, value: &Option<String>, today: Date) -> Option<Date> {

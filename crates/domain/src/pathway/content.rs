@@ -9,7 +9,7 @@ use crate::ids::OrganisationId;
 use crate::invalid::Invalid;
 use crate::money::Pence;
 use crate::pathway::plan::{Contingency, SupportItem, SupportItemForm, Totals, totals};
-use crate::text::optional_text;
+use crate::text::{optional_text, required_text};
 use std::collections::BTreeMap;
 
 code_list!(
@@ -123,19 +123,8 @@ pub struct PlanForm {
     pub over_reasons: BTreeMap<String, String>,
 }
 
-/// Required text: trimmed, not blank, bounded.
 fn required(inv: &mut Invalid, field: &str, value: &Option<String>, missing: &str) -> String {
-    match optional_text(value.as_deref(), MAX_TEXT) {
-        Ok(Some(s)) => s,
-        Ok(None) => {
-            inv.push(field, missing);
-            String::new()
-        }
-        Err(e) => {
-            inv.push(field, e);
-            String::new()
-        }
-    }
+    required_text(inv, field, value.as_deref(), MAX_TEXT, missing)
 }
 
 fn too_many(inv: &mut Invalid, field: &str, count: usize) {

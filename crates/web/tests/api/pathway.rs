@@ -379,6 +379,42 @@ async fn direct_payments_are_gated_until_a_manager_lifts_the_gate(db: TestDataba
     let (status, v1) = app.put(&plan_path, plan(based_on, None)).await;
     assert_eq!(status, 200, "{v1}");
 
+    // A concern raised after submission still stops the approval.
+    let commissioner = app
+        .person("policy@council.example", Role::Commissioner, Who { organisation: Some(app.council), ..Who::default() })
+        .await;
+    let published = app
+        .client
+        .post(format!("{}/api/v1/delegation-policies", app.base))
+        .bearer_auth(commissioner)
+        .header("content-type", "application/toml")
+        .body(DELEGATION)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(published.status(), 201);
+    let mut with_outcome = plan(json!({ "version": 1, "row_version": v1["row_version"] }), None);
+    with_outcome["plan"]["outcomes"] = json!([{ "area": "independent_living", "wanted": "Go to college by bus", "how_we_will_know": "Travels alone twice a week" }]);
+    with_outcome["plan"]["over_reasons"] = json!({ "social_care": "No allocation yet: agreed at panel" });
+    let (_, v1) = app.put(&plan_path, with_outcome).await;
+    let (status, v1) = app
+        .post(&format!("/api/v1/children/{id}/plan/submit"), json!({ "version": 1, "row_version": v1["row_version"] }))
+        .await;
+    assert_eq!((status, v1["status"].clone()), (200, json!("submitted")), "{v1}");
+    let second =
+        json!({ "raised_on": today().to_string(), "summary": "Missing money reported", "blocks_direct_payment": true });
+    let (status, second) = app.post(&format!("/api/v1/children/{id}/concerns"), second).await;
+    assert_eq!(status, 201);
+    let approve = json!({ "version": 1, "decision": "approve" });
+    let (status, problem) =
+        app.send_as(&tess, Method::POST, &format!("/api/v1/children/{id}/plan/decisions"), Some(approve)).await;
+    assert_eq!((status, fields(&problem)), (422, vec!["items[0].route".to_owned()]), "{problem}");
+    let close = json!({ "id": second["record"]["id"], "row_version": 1, "on": today().to_string(), "reason": "Money found: a bank error" });
+    let close_path = format!("/api/v1/children/{id}/concerns/close");
+    assert_eq!(app.post(&close_path, close.clone()).await.0, 404, "a manager closes a concern");
+    let (status, closed) = app.send_as(&tess, Method::POST, &close_path, Some(close)).await;
+    assert_eq!((status, closed["record"]["closed"]["reason"].clone()), (200, json!("Money found: a bank error")));
+
     // A personal assistant whose DBS check needs renewing cannot be paid until a new check is recorded.
     let issued = today().checked_sub(3.years()).unwrap().to_string();
     let pa = json!({ "name": "Jo Bloggs", "employed_by": "Mrs Okafor", "dbs_certificate": "001234567890", "dbs_issued_on": issued });
