@@ -373,8 +373,6 @@ fn unprocessable(kind: &'static str, title: &'static str, detail: impl Into<Stri
 struct Indicative {
     /// Stream → the latest allocation's indicative amount.
     amounts: BTreeMap<String, Pence>,
-    /// Stream → band name, from the latest allocation.
-    bands: BTreeMap<String, String>,
     streams: Vec<String>,
     /// Streams whose money comes from the NHS.
     health: BTreeSet<String>,
@@ -393,7 +391,6 @@ async fn indicative(state: &AppState, caller: &Caller, child: ChildId) -> Result
     let results = latest.map(|a| a.streams).unwrap_or_default();
     Ok(Indicative {
         amounts: results.iter().map(|r| (r.stream_id.clone(), Pence::new(r.indicative_pence))).collect(),
-        bands: results.iter().filter_map(|r| Some((r.stream_id.clone(), r.band.clone()?))).collect(),
         streams,
         health,
     })
@@ -411,10 +408,11 @@ struct Case {
 async fn case(state: &AppState, caller: &Caller, id: &str) -> Result<Case, Problem> {
     let child = state.store.child(caller.area, parse_id(id)?).await?;
     let events = state.store.pathway_events(caller.area, Some(child.id)).await?;
-    let plain: Vec<PathwayEvent> = events.iter().map(|e| e.event.clone()).collect();
     let stored = state.store.case_records(caller.area, Some(child.id)).await?;
     let records = CaseRecords::from_records(stored.iter().map(|s| s.record.clone()));
-    Ok(Case { child, state: PathwayState::from_events(&plain), events, stored, records })
+    let mut case = Case { child, state: PathwayState::default(), events, stored, records };
+    case.state = PathwayState::from_events(&case.plain_events());
+    Ok(case)
 }
 
 impl Case {
@@ -1392,15 +1390,22 @@ pub(crate) async fn pathway_report(State(state): State<AppState>, caller: Caller
     let mut by_approver: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut by_band: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut over = Vec::new();
+    // (child, stream) → the band of the child's latest allocation, read once.
+    let bands: HashMap<(ChildId, String), String> = state
+        .store
+        .latest_allocations(caller.area)
+        .await?
+        .into_iter()
+        .flat_map(|(_, _, a)| a.streams.into_iter().filter_map(move |r| Some(((a.child_id, r.stream_id), r.band?))))
+        .collect();
     let versions = state.store.plan_versions(caller.area, None).await?;
     for v in &versions {
         for d in v.decisions.iter().filter(|d| d.kind == DecisionKind::Approve) {
             *by_approver.entry((d.by_name.clone(), d.role.code().to_owned())).or_default() += 1;
         }
         if matches!(v.status, PlanStatus::Approved | PlanStatus::Agreed) {
-            let bands = indicative(&state, &caller, v.child_id).await?.bands;
             for stream in v.content.totals().by_stream.keys() {
-                let band = bands.get(stream).cloned().unwrap_or_else(|| "no band".into());
+                let band = bands.get(&(v.child_id, stream.clone())).cloned().unwrap_or_else(|| "no band".into());
                 *by_band.entry((stream.clone(), band)).or_default() += 1;
             }
         }

@@ -189,6 +189,26 @@ async fn a_plan_goes_from_draft_to_agreed_with_the_right_people(db: TestDatabase
     let steps: Vec<&str> = pathway["steps"].as_array().unwrap().iter().map(|s| s["step"].as_str().unwrap()).collect();
     assert_eq!(steps, ["indicative_budget", "support_plan", "plan_agreed"]);
 
+    // The area report counts the approvals by approver and by the child's band.
+    let head = staff(&app, "hos", Role::HeadOfService, None).await;
+    let (_, report) = app.send_as(&head, Method::GET, "/api/v1/reports/pathway", None).await;
+    let approvers: Vec<(&str, u64)> = report["approvals_by_approver"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["role"].as_str().unwrap(), a["approvals"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(approvers.len(), 2, "{report}");
+    assert!(approvers.contains(&("team_manager", 1)) && approvers.contains(&("nhs_budget_lead", 1)), "{report}");
+    let band_of = |stream: &str| {
+        let s = allocation["streams"].as_array().unwrap().iter().find(|s| s["stream_id"] == stream).unwrap();
+        s["band"].as_str().unwrap_or("no band").to_owned()
+    };
+    for stream in ["education", "health", "social_care"] {
+        let row = json!({ "stream": stream, "band": band_of(stream), "plans": 1 });
+        assert!(report["approved_plans_by_band"].as_array().unwrap().contains(&row), "{row} in {report}");
+    }
+
     // The decision letter, in plain English, to the penny.
     let resp = app
         .client
