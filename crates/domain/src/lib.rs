@@ -16,6 +16,7 @@ pub mod codes;
 pub mod consent;
 pub mod dates;
 pub mod family;
+pub mod finance;
 pub mod identifiers;
 pub mod ids;
 pub mod invalid;

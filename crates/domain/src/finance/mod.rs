@@ -1,0 +1,5 @@
+//! The money side of a personal budget: the ledger of budgets and
+//! payments, payment schedules and Bacs files, bank details, spend from
+//! statements and invoices, and the monitoring and audit of direct
+//! payments. Pure, like the rest of the domain: the store keeps what these
+//! rules decide.
