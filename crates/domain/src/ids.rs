@@ -104,3 +104,33 @@ id_type!(
     /// A manager's decision to lift a gate on a direct payment.
     GateExceptionId
 );
+id_type!(
+    /// A transfer on the budget ledger. Supplied by whoever makes the
+    /// transfer, so that sending it again is harmless (an idempotency id).
+    TransferId
+);
+id_type!(
+    /// A payment run: the payments due on one day, and their Bacs file.
+    PaymentRunId
+);
+id_type!(
+    /// A line of spend: a statement transaction or an invoice line.
+    SpendId
+);
+id_type!(
+    /// An audit of a child's direct payment.
+    DpAuditId
+);
+
+impl TransferId {
+    /// The id of a transfer that follows from a fact (an instalment of a
+    /// plan's schedule, a budget set up for a year): the same fact always
+    /// gives the same id, so recording it twice is harmless.
+    pub fn derived(fact: &str) -> TransferId {
+        use sha2::Digest;
+        let hash = sha2::Sha256::digest(fact.as_bytes());
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&hash[..16]);
+        TransferId::from_bytes(bytes)
+    }
+}

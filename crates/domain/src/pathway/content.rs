@@ -5,6 +5,7 @@
 
 use crate::access::Role;
 use crate::code_list;
+use crate::finance::budget::PaymentSchedule;
 use crate::ids::OrganisationId;
 use crate::invalid::Invalid;
 use crate::money::Pence;
@@ -74,6 +75,9 @@ pub struct PlanContent {
     pub keeping_safe: Vec<KeepingSafe>,
     /// Stream → why the plan is over its indicative amount.
     pub over_reasons: BTreeMap<String, String>,
+    /// How often the direct payment (and any ISF) is paid.
+    #[serde(default)]
+    pub payment_schedule: PaymentSchedule,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
@@ -121,6 +125,8 @@ pub struct PlanForm {
     pub keeping_safe: Vec<KeepingSafeForm>,
     #[serde(default)]
     pub over_reasons: BTreeMap<String, String>,
+    /// `four_weekly` (the default) or `monthly`.
+    pub payment_schedule: Option<String>,
 }
 
 fn required(inv: &mut Invalid, field: &str, value: &Option<String>, missing: &str) -> String {
@@ -238,7 +244,19 @@ impl PlanForm {
                 Err(e) => inv.push(&format!("over_reasons.{stream}"), e),
             }
         }
-        inv.finish(|| PlanContent { outcomes, real_wealth, items, contingency, keeping_safe, over_reasons })
+        let payment_schedule = match self.payment_schedule.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => PaymentSchedule::default(),
+            Some(s) => inv.check("payment_schedule", PaymentSchedule::parse(s)).unwrap_or_default(),
+        };
+        inv.finish(|| PlanContent {
+            outcomes,
+            real_wealth,
+            items,
+            contingency,
+            keeping_safe,
+            over_reasons,
+            payment_schedule,
+        })
     }
 }
 
@@ -274,6 +292,7 @@ impl PlanContent {
                 items: self.items.clone(),
                 contingency: self.contingency.clone(),
                 over_reasons: self.over_reasons.clone(),
+                payment_schedule: self.payment_schedule,
                 ..PlanContent::default()
             },
             _ => self.clone(),
