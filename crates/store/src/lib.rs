@@ -15,6 +15,7 @@
 mod access;
 mod audit;
 mod migrate;
+mod money;
 mod pathway;
 mod rows;
 mod sql;
@@ -29,6 +30,7 @@ use allot_domain::access::{ChildFacts, ChildScope};
 use allot_domain::audit::{AuditEntry, Checkpoint, SealedEntry};
 use allot_domain::child::{Child, ChildDetails};
 use allot_domain::consent::{Consent, ConsentDetails};
+use allot_domain::finance::ledger::{AccountKey, Applied, Balances, Transfer, TransferError};
 use allot_domain::family::{FamilyMember, FamilyMemberDetails};
 use allot_domain::ids::RasPolicyId;
 use allot_domain::ids::{InvolvementId, UserId};
@@ -75,6 +77,9 @@ pub enum StoreError {
     /// The schema was migrated by a different build of Allot.
     #[error("migration problem: {0}")]
     Migration(String),
+    /// The ledger refused a transfer.
+    #[error("{0}")]
+    Ledger(#[from] TransferError),
     /// The database failed.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -168,6 +173,18 @@ pub struct StoredEvent {
 pub struct StoredCaseRecord {
     pub record: CaseRecord,
     pub row_version: i64,
+    pub recorded_at: jiff::Timestamp,
+    pub recorded_by: Actor,
+}
+
+/// A transfer as recorded: who sent it, when, and its place in the
+/// area's ledger.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StoredTransfer {
+    #[serde(flatten)]
+    pub transfer: Transfer,
+    /// 1, 2, 3… per area, in the order recorded.
+    pub seq: i64,
     pub recorded_at: jiff::Timestamp,
     pub recorded_by: Actor,
 }
@@ -479,4 +496,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn verify_audit(&self, area: AreaId, checkpoints: Vec<Checkpoint>) -> StoreResult<Vec<String>>;
     /// The latest entry of the area's chain, to keep as a checkpoint.
     async fn audit_checkpoint(&self, area: AreaId) -> StoreResult<Option<Checkpoint>>;
+
+    // Money
+    /// Records one transfer (an approved overspend, a correction…): "already
+    /// exists" if the same transfer was recorded before; `Ledger` if the
+    /// ledger's rules refuse it.
+    async fn record_transfer(&self, area: AreaId, transfer: &Transfer, stamp: &Stamp) -> StoreResult<Applied>;
+    /// Accounts and their balances: a child's, or every account in the area.
+    async fn ledger_accounts(&self, area: AreaId, child: Option<ChildId>) -> StoreResult<Vec<(AccountKey, Balances)>>;
+    /// Transfers in the order recorded: a child's, or the area's.
+    async fn transfers(&self, area: AreaId, child: Option<ChildId>) -> StoreResult<Vec<StoredTransfer>>;
+    /// The ledger's invariants over the whole area; each problem one sentence.
+    async fn verify_ledger(&self, area: AreaId) -> StoreResult<Vec<String>>;
 }

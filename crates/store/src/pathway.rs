@@ -513,6 +513,8 @@ pub(crate) async fn decide_plan(
     log_change(&mut tx, area, stamp, Some(child), "plan", &child.to_string(), decision.kind.code(), detail).await?;
     if status == PlanStatus::Agreed && current.status != PlanStatus::Agreed {
         advance_step(&mut tx, area, child, PathwayStep::PlanAgreed, "The plan was agreed", stamp).await?;
+        let on = allot_domain::dates::date_in_england(decision.at);
+        crate::money::plan_agreed(&mut tx, area, child, on, stamp).await?;
     }
     let saved = plan_versions(&mut tx, area, Some(child))
         .await?

@@ -1,6 +1,6 @@
 //! The one SQL adapter, for SQLite and PostgreSQL alike.
 
-use crate::pathway;
+use crate::{money, pathway};
 use crate::rows::{self, Arg};
 use crate::{
     Change, ChildRecord, Credentials, DatabaseUrl, Engine, ImportSummary, OidcLogin, Page, Progress, Session,
@@ -18,6 +18,7 @@ use allot_domain::ids::{InvolvementId, UserId};
 use allot_domain::involvement::{Involvement, InvolvementDetails};
 use allot_domain::organisation::{Area, Organisation};
 use allot_domain::paging::{ChildQuery, ChildSort, Cursor};
+use allot_domain::finance::ledger::{AccountKey, Applied, Balances, Transfer};
 use allot_domain::pathway::casework::CaseRecord;
 use allot_domain::pathway::content::PlanContent;
 use allot_domain::pathway::delegation::{DelegationPolicy, PublishedDelegation};
@@ -529,6 +530,13 @@ impl Store for SqlStore {
             ("user_teams", "user_id IN (SELECT id FROM users WHERE area_id = $1)"),
             ("user_children", "area_id = $1"),
             ("users", "area_id = $1"),
+            ("payment_run_items", "area_id = $1"),
+            ("payment_runs", "area_id = $1"),
+            ("ledger_transfers", "area_id = $1"),
+            ("ledger_accounts", "area_id = $1"),
+            ("ledger_heads", "area_id = $1"),
+            ("bank_details", "area_id = $1"),
+            ("finance_settings", "area_id = $1"),
             ("plan_decisions", "area_id = $1"),
             ("plan_versions", "area_id = $1"),
             ("pathway_events", "area_id = $1"),
@@ -1453,5 +1461,21 @@ impl Store for SqlStore {
     async fn audit_checkpoint(&self, area: AreaId) -> StoreResult<Option<Checkpoint>> {
         let mut conn = self.pool.acquire().await?;
         audit::head(&mut conn, area).await
+    }
+
+    async fn record_transfer(&self, area: AreaId, transfer: &Transfer, stamp: &Stamp) -> StoreResult<Applied> {
+        money::record_transfer(self, area, transfer, stamp).await
+    }
+
+    async fn ledger_accounts(&self, area: AreaId, child: Option<ChildId>) -> StoreResult<Vec<(AccountKey, Balances)>> {
+        money::ledger_accounts(&self.pool, area, child).await
+    }
+
+    async fn transfers(&self, area: AreaId, child: Option<ChildId>) -> StoreResult<Vec<StoredTransfer>> {
+        money::transfers(&self.pool, area, child).await
+    }
+
+    async fn verify_ledger(&self, area: AreaId) -> StoreResult<Vec<String>> {
+        money::verify_ledger(&self.pool, area).await
     }
 }

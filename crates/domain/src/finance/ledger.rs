@@ -335,6 +335,16 @@ impl Ledger {
         self.transfers.get(&id)
     }
 
+    /// Every loaded or created transfer, in no particular order.
+    pub fn transfers(&self) -> impl Iterator<Item = &Transfer> {
+        self.transfers.values()
+    }
+
+    /// Whether a transfer has been posted, voided or reversed.
+    pub fn is_settled(&self, id: TransferId) -> bool {
+        self.settled.contains_key(&id)
+    }
+
     /// The transfers `apply` created, in order.
     pub fn created(&self) -> impl Iterator<Item = &Transfer> {
         self.created.iter().map(|id| &self.transfers[id])

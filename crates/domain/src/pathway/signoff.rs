@@ -165,6 +165,15 @@ pub struct Decider {
 }
 
 impl PlanVersion {
+    /// The day (in England) an agreed version was agreed: its last
+    /// decision, the family's co-signature, made it so.
+    pub fn agreed_on(&self) -> Option<jiff::civil::Date> {
+        if self.status != PlanStatus::Agreed {
+            return None;
+        }
+        self.decisions.last().map(|d| crate::dates::date_in_england(d.at))
+    }
+
     /// The sign-off as it stands, once submitted.
     pub fn signoff(&self) -> Option<Signoff> {
         let s = self.submission.as_ref()?;
