@@ -3,5 +3,9 @@
 //! statements and invoices, and the monitoring and audit of direct
 //! payments. Pure, like the rest of the domain: the store keeps what these
 //! rules decide.
+
+pub mod bacs;
+pub mod bank;
 pub mod budget;
 pub mod ledger;
+pub mod spend;
