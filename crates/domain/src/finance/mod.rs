@@ -3,3 +3,5 @@
 //! statements and invoices, and the monitoring and audit of direct
 //! payments. Pure, like the rest of the domain: the store keeps what these
 //! rules decide.
+
+pub mod spend;
