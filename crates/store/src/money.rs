@@ -13,12 +13,14 @@ use crate::rows::Reader;
 use crate::sql::{SqlStore, log_change};
 use crate::{StoreError, StoreResult, StoredTransfer, pathway};
 use allot_domain::finance::budget::{AgreedPlan, year_money};
-use allot_domain::finance::ledger::{AccountKey, Applied, Balances, Ledger, Phase, Transfer, TransferError, TransferKind};
+use allot_domain::finance::ledger::{
+    AccountKey, Applied, Balances, Ledger, Phase, Transfer, TransferError, TransferKind,
+};
 use allot_domain::ids::TransferId;
 use allot_domain::{Actor, AreaId, ChildId, FinancialYear, Pence, Stamp};
 use jiff::civil::Date;
-use sqlx::{AnyConnection, AnyPool};
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AnyPool};
 use std::collections::HashSet;
 
 pub(crate) const TRANSFER_COLUMNS: &str = "id, seq, debit_account, credit_account, amount_pence, kind, phase, target_id, \
@@ -111,13 +113,12 @@ impl Books {
         if !self.children.insert(child) {
             return Ok(());
         }
-        let rows = sqlx::query(&format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts WHERE area_id = $1 AND child_id = $2"
-        ))
-        .bind(self.area.to_string())
-        .bind(child.to_string())
-        .fetch_all(&mut *conn)
-        .await?;
+        let rows =
+            sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts WHERE area_id = $1 AND child_id = $2"))
+                .bind(self.area.to_string())
+                .bind(child.to_string())
+                .fetch_all(&mut *conn)
+                .await?;
         for row in &rows {
             let (key, b) = balances(row)?;
             if self.accounts.insert(key.clone()) {
@@ -276,7 +277,9 @@ pub(crate) async fn sync_year(
     let versions = pathway::plan_versions(conn, books.area, Some(child)).await?;
     let agreed: Vec<AgreedPlan<'_>> = versions
         .iter()
-        .filter_map(|v| v.agreed_on().map(|agreed_on| AgreedPlan { version: v.version, agreed_on, content: &v.content }))
+        .filter_map(|v| {
+            v.agreed_on().map(|agreed_on| AgreedPlan { version: v.version, agreed_on, content: &v.content })
+        })
         .collect();
     let Some(latest) = agreed.iter().max_by_key(|p| (p.agreed_on, p.version)).map(|p| p.version) else {
         return Ok(Vec::new());
@@ -334,10 +337,8 @@ pub(crate) async fn plan_agreed(
     let year = FinancialYear::containing(on);
     let problems = sync_year(conn, &mut books, child, year, on).await?;
     let created = books.save(conn, stamp).await?;
-    let budget = Pence::checked_sum(
-        created.iter().filter(|t| t.kind == TransferKind::Budget).map(|t| t.amount),
-    )
-    .ok_or_else(|| StoreError::Refused("the budget is too large".into()))?;
+    let budget = Pence::checked_sum(created.iter().filter(|t| t.kind == TransferKind::Budget).map(|t| t.amount))
+        .ok_or_else(|| StoreError::Refused("the budget is too large".into()))?;
     let detail = serde_json::json!({
         "year": year.to_string(),
         "transfers": created.len(),
@@ -390,7 +391,11 @@ pub(crate) async fn ledger_accounts(
     rows.iter().map(balances).collect()
 }
 
-pub(crate) async fn transfers(pool: &AnyPool, area: AreaId, child: Option<ChildId>) -> StoreResult<Vec<StoredTransfer>> {
+pub(crate) async fn transfers(
+    pool: &AnyPool,
+    area: AreaId,
+    child: Option<ChildId>,
+) -> StoreResult<Vec<StoredTransfer>> {
     let rows = sqlx::query(&format!(
         "SELECT {TRANSFER_COLUMNS} FROM ledger_transfers WHERE area_id = $1 AND ($2 = '' OR child_id = $2) ORDER BY seq"
     ))

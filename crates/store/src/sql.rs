@@ -1,11 +1,12 @@
 //! The one SQL adapter, for SQLite and PostgreSQL alike.
 
-use crate::{money, pathway};
 use crate::rows::{self, Arg};
 use crate::{
     Change, ChildRecord, Credentials, DatabaseUrl, Engine, ImportSummary, OidcLogin, Page, Progress, Session,
-    SessionChange, Store, StoreError, StoreResult, StoredCaseRecord, StoredEvent, access, audit, migrate,
+    SessionChange, Store, StoreError, StoreResult, StoredCaseRecord, StoredEvent, StoredTransfer, access, audit,
+    migrate,
 };
+use crate::{money, pathway};
 use allot_domain::access::ChildFacts;
 use allot_domain::access::ChildScope;
 use allot_domain::audit::{AuditEntry, Checkpoint, SealedEntry};
@@ -13,12 +14,12 @@ use allot_domain::child::{Child, ChildDetails};
 use allot_domain::consent::{Consent, ConsentDetails, ConsentGiver};
 use allot_domain::dates::{age_on, date_in_england};
 use allot_domain::family::{FamilyMember, FamilyMemberDetails};
+use allot_domain::finance::ledger::{AccountKey, Applied, Balances, Transfer};
 use allot_domain::ids::RasPolicyId;
 use allot_domain::ids::{InvolvementId, UserId};
 use allot_domain::involvement::{Involvement, InvolvementDetails};
 use allot_domain::organisation::{Area, Organisation};
 use allot_domain::paging::{ChildQuery, ChildSort, Cursor};
-use allot_domain::finance::ledger::{AccountKey, Applied, Balances, Transfer};
 use allot_domain::pathway::casework::CaseRecord;
 use allot_domain::pathway::content::PlanContent;
 use allot_domain::pathway::delegation::{DelegationPolicy, PublishedDelegation};

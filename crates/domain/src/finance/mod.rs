@@ -8,4 +8,6 @@ pub mod bacs;
 pub mod bank;
 pub mod budget;
 pub mod ledger;
+pub mod run;
+pub mod settings;
 pub mod spend;
