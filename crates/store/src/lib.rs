@@ -31,7 +31,11 @@ use allot_domain::audit::{AuditEntry, Checkpoint, SealedEntry};
 use allot_domain::child::{Child, ChildDetails};
 use allot_domain::consent::{Consent, ConsentDetails};
 use allot_domain::family::{FamilyMember, FamilyMemberDetails};
+use allot_domain::finance::bank::{BankChange, BankDetails};
 use allot_domain::finance::ledger::{AccountKey, Applied, Balances, Transfer, TransferError};
+use allot_domain::finance::run::{Held, RunStatus};
+use allot_domain::finance::settings::FinanceSettings;
+use allot_domain::ids::PaymentRunId;
 use allot_domain::ids::RasPolicyId;
 use allot_domain::ids::{InvolvementId, UserId};
 use allot_domain::involvement::{Involvement, InvolvementDetails};
@@ -48,7 +52,7 @@ use allot_domain::records::AreaRecords;
 use allot_domain::session::SessionTimes;
 use allot_domain::totp::TotpSecret;
 use allot_domain::user::{User, UserDetails, Username};
-use allot_domain::{Actor, AreaCode, AreaId, ChildId, ChildReference, ConsentId, Name, ProfessionalId, Stamp};
+use allot_domain::{Actor, AreaCode, AreaId, ChildId, ChildReference, ConsentId, Name, Pence, ProfessionalId, Stamp};
 
 /// What can go wrong at the storage boundary. The first variants are
 /// answers the caller must handle (the record is not there, someone else
@@ -187,6 +191,52 @@ pub struct StoredTransfer {
     pub seq: i64,
     pub recorded_at: jiff::Timestamp,
     pub recorded_by: Actor,
+}
+
+/// A published version of an area's finance settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedFinanceSettings {
+    pub version: i64,
+    pub settings: FinanceSettings,
+    pub content: String,
+    pub content_hash: String,
+    pub published_at: jiff::Timestamp,
+    pub published_by: Actor,
+}
+
+/// A payment run as stored.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PaymentRun {
+    pub id: PaymentRunId,
+    /// 1, 2, 3… per area.
+    pub number: i64,
+    pub run_date: jiff::civil::Date,
+    pub status: RunStatus,
+    /// How many instalments it pays.
+    pub payments: i64,
+    pub total: Pence,
+    /// Instalments it could not pay, and why.
+    pub held: Vec<Held>,
+    #[serde(skip)]
+    pub bacs: String,
+    #[serde(skip)]
+    pub journal: String,
+    pub prepared_at: jiff::Timestamp,
+    pub prepared_by: Actor,
+    pub decided_at: Option<jiff::Timestamp>,
+    pub decided_by: Option<Actor>,
+    pub reason: Option<String>,
+}
+
+/// What asking for a payment run came to.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RunOutcome {
+    /// The new run, or `None` when nothing new was due.
+    pub run: Option<PaymentRun>,
+    /// Instalments due but not paid (no bank details).
+    pub held: Vec<Held>,
+    /// Budgets or instalments that could not be set up, in words.
+    pub problems: Vec<String>,
 }
 
 /// Records that belong to one child and have ids of their own.
@@ -508,4 +558,53 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn transfers(&self, area: AreaId, child: Option<ChildId>) -> StoreResult<Vec<StoredTransfer>>;
     /// The ledger's invariants over the whole area; each problem one sentence.
     async fn verify_ledger(&self, area: AreaId) -> StoreResult<Vec<String>>;
+    /// Publishes a new version of the area's finance settings.
+    async fn publish_finance_settings(
+        &self,
+        area: AreaId,
+        content: &str,
+        stamp: &Stamp,
+    ) -> StoreResult<PublishedFinanceSettings>;
+    /// The area's latest finance settings, if any were published.
+    async fn finance_settings(&self, area: AreaId) -> StoreResult<Option<PublishedFinanceSettings>>;
+    /// Proposes new bank details for a payee account (a family's direct
+    /// payment or an organisation); they wait for a second person.
+    async fn propose_bank_details(
+        &self,
+        area: AreaId,
+        account: &AccountKey,
+        details: &BankDetails,
+        reason: &str,
+        stamp: &Stamp,
+    ) -> StoreResult<BankChange>;
+    /// Confirms (the details become current) or rejects a proposal; never by
+    /// the person who proposed it.
+    async fn decide_bank_details(
+        &self,
+        area: AreaId,
+        account: &AccountKey,
+        seq: i64,
+        confirm: bool,
+        stamp: &Stamp,
+    ) -> StoreResult<BankChange>;
+    /// A payee account's bank details, oldest first.
+    async fn bank_details(&self, area: AreaId, account: &AccountKey) -> StoreResult<Vec<BankChange>>;
+    /// Prepares a payment run of everything due on or before `day` and not
+    /// yet in a run: budgets and instalments are brought up to date first.
+    /// Asking again pays nothing twice.
+    async fn prepare_payment_run(&self, area: AreaId, day: jiff::civil::Date, stamp: &Stamp)
+    -> StoreResult<RunOutcome>;
+    /// Payment runs, newest first.
+    async fn payment_runs(&self, area: AreaId) -> StoreResult<Vec<PaymentRun>>;
+    /// Releases a prepared run: its instalments are paid (posted).
+    async fn release_payment_run(&self, area: AreaId, id: PaymentRunId, stamp: &Stamp) -> StoreResult<PaymentRun>;
+    /// Cancels a prepared run, with the reason: its instalments wait for a
+    /// later run.
+    async fn cancel_payment_run(
+        &self,
+        area: AreaId,
+        id: PaymentRunId,
+        reason: &str,
+        stamp: &Stamp,
+    ) -> StoreResult<PaymentRun>;
 }

@@ -10,18 +10,24 @@
 //! instalment.
 
 use crate::rows::Reader;
-use crate::sql::{SqlStore, log_change};
-use crate::{StoreError, StoreResult, StoredTransfer, pathway};
+use crate::sql::{SqlStore, exists_in_area, log_change};
+use crate::{PaymentRun, PublishedFinanceSettings, RunOutcome, StoreError, StoreResult, StoredTransfer, pathway};
+use allot_domain::finance::bank::{BankChange, BankChangeStatus, BankDetails};
 use allot_domain::finance::budget::{AgreedPlan, year_money};
 use allot_domain::finance::ledger::{
     AccountKey, Applied, Balances, Ledger, Phase, Transfer, TransferError, TransferKind,
 };
+use allot_domain::finance::run::{Held, Payee, RunStatus, prepare};
+use allot_domain::finance::settings::FinanceSettings;
+use allot_domain::ids::PaymentRunId;
 use allot_domain::ids::TransferId;
+use allot_domain::pathway::signoff::PlanStatus;
+use allot_domain::ras::policy::content_hash;
 use allot_domain::{Actor, AreaId, ChildId, FinancialYear, Pence, Stamp};
 use jiff::civil::Date;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool};
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 pub(crate) const TRANSFER_COLUMNS: &str = "id, seq, debit_account, credit_account, amount_pence, kind, phase, target_id, \
      item_key, on_date, reference, recorded_at_ms, recorded_by";
@@ -413,4 +419,456 @@ pub(crate) async fn verify_ledger(pool: &AnyPool, area: AreaId) -> StoreResult<V
         accounts.iter().map(|(k, b)| (k, b)),
         transfers.iter().map(|t| &t.transfer),
     ))
+}
+
+// Finance settings
+
+fn published_settings(row: &AnyRow) -> StoreResult<PublishedFinanceSettings> {
+    let r = Reader { row, table: "finance_settings" };
+    let content = r.text("content")?;
+    let settings = FinanceSettings::parse(&content)
+        .map_err(|e| r.corrupt("content", format!("the stored settings no longer parse: {:?}", e.first())))?;
+    Ok(PublishedFinanceSettings {
+        version: r.int("version")?,
+        settings,
+        content,
+        content_hash: r.text("content_hash")?,
+        published_at: r.time("published_at_ms")?,
+        published_by: r.parsed("published_by", Actor::parse)?,
+    })
+}
+
+pub(crate) async fn publish_finance_settings(
+    db: &SqlStore,
+    area: AreaId,
+    content: &str,
+    stamp: &Stamp,
+) -> StoreResult<PublishedFinanceSettings> {
+    let settings = FinanceSettings::parse(content).map_err(|e| {
+        let lines: Vec<String> = e.iter().map(|p| format!("line {}: {}", p.line, p.message)).collect();
+        StoreError::Refused(lines.join("; "))
+    })?;
+    let mut tx = db.write().await?;
+    let (latest,): (Option<i64>,) = sqlx::query_as("SELECT MAX(version) FROM finance_settings WHERE area_id = $1")
+        .bind(area.to_string())
+        .fetch_one(&mut *tx)
+        .await?;
+    let published = PublishedFinanceSettings {
+        version: latest.unwrap_or(0) + 1,
+        settings,
+        content: content.to_owned(),
+        content_hash: content_hash(content),
+        published_at: stamp.at,
+        published_by: stamp.by.clone(),
+    };
+    sqlx::query(
+        "INSERT INTO finance_settings (area_id, version, content, content_hash, published_at_ms, published_by) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(area.to_string())
+    .bind(published.version)
+    .bind(content)
+    .bind(&published.content_hash)
+    .bind(stamp.at.as_millisecond())
+    .bind(stamp.by.to_string())
+    .execute(&mut *tx)
+    .await?;
+    let detail = serde_json::json!({ "version": published.version, "content_hash": published.content_hash });
+    log_change(&mut tx, area, stamp, None, "finance_settings", &published.version.to_string(), "publish", detail)
+        .await?;
+    tx.commit().await?;
+    Ok(published)
+}
+
+pub(crate) async fn finance_settings(
+    conn: &mut AnyConnection,
+    area: AreaId,
+) -> StoreResult<Option<PublishedFinanceSettings>> {
+    let row = sqlx::query(
+        "SELECT version, content, content_hash, published_at_ms, published_by FROM finance_settings \
+         WHERE area_id = $1 ORDER BY version DESC LIMIT 1",
+    )
+    .bind(area.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.as_ref().map(published_settings).transpose()
+}
+
+// Bank details
+
+const BANK_COLUMNS: &str = "seq, status, details, reason, proposed_at_ms, proposed_by, decided_at_ms, decided_by";
+
+fn bank_change(row: &AnyRow) -> StoreResult<BankChange> {
+    let r = Reader { row, table: "bank_details" };
+    Ok(BankChange {
+        seq: r.int("seq")?,
+        status: r.parsed("status", BankChangeStatus::parse)?,
+        details: r.parsed("details", |s| serde_json::from_str::<BankDetails>(s))?,
+        reason: r.text("reason")?,
+        proposed_by: r.parsed("proposed_by", Actor::parse)?,
+        proposed_at: r.time("proposed_at_ms")?,
+        decided_by: r.opt_parsed("decided_by", Actor::parse)?,
+        decided_at: r.opt_time("decided_at_ms")?,
+    })
+}
+
+pub(crate) async fn bank_details(
+    conn: &mut AnyConnection,
+    area: AreaId,
+    account: &AccountKey,
+) -> StoreResult<Vec<BankChange>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {BANK_COLUMNS} FROM bank_details WHERE area_id = $1 AND account = $2 ORDER BY seq"
+    ))
+    .bind(area.to_string())
+    .bind(account.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(bank_change).collect()
+}
+
+/// Payee accounts exist for a child in the area or an organisation in it.
+async fn payee_exists(conn: &mut AnyConnection, area: AreaId, account: &AccountKey) -> StoreResult<()> {
+    let found = match account {
+        AccountKey::DirectPayment { child } => exists_in_area(conn, "children", area, &child.to_string()).await?,
+        AccountKey::Organisation { organisation } => {
+            exists_in_area(conn, "organisations", area, &organisation.to_string()).await?
+        }
+        _ => false,
+    };
+    if found { Ok(()) } else { Err(StoreError::NotFound) }
+}
+
+pub(crate) async fn propose_bank_details(
+    db: &SqlStore,
+    area: AreaId,
+    account: &AccountKey,
+    details: &BankDetails,
+    reason: &str,
+    stamp: &Stamp,
+) -> StoreResult<BankChange> {
+    let mut tx = db.write().await?;
+    payee_exists(&mut tx, area, account).await?;
+    let seq = i64::try_from(bank_details(&mut tx, area, account).await?.len()).expect("small") + 1;
+    sqlx::query(
+        "INSERT INTO bank_details (area_id, account, seq, status, details, reason, proposed_at_ms, proposed_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(area.to_string())
+    .bind(account.to_string())
+    .bind(seq)
+    .bind(BankChangeStatus::Proposed.code())
+    .bind(serde_json::to_string(details).expect("bank details serialise"))
+    .bind(reason)
+    .bind(stamp.at.as_millisecond())
+    .bind(stamp.by.to_string())
+    .execute(&mut *tx)
+    .await?;
+    // The audit trail never holds the account number itself.
+    let detail = serde_json::json!({ "seq": seq, "reason": reason, "account_number": details.account_number.masked() });
+    log_change(&mut tx, area, stamp, account.child(), "bank_details", &account.to_string(), "propose", detail).await?;
+    let change = bank_details(&mut tx, area, account).await?.pop().ok_or(StoreError::NotFound)?;
+    tx.commit().await?;
+    Ok(change)
+}
+
+pub(crate) async fn decide_bank_details(
+    db: &SqlStore,
+    area: AreaId,
+    account: &AccountKey,
+    seq: i64,
+    confirm: bool,
+    stamp: &Stamp,
+) -> StoreResult<BankChange> {
+    let mut tx = db.write().await?;
+    let changes = bank_details(&mut tx, area, account).await?;
+    let change = changes.iter().find(|c| c.seq == seq).ok_or(StoreError::NotFound)?;
+    change.may_decide(&stamp.by).map_err(|e| StoreError::Refused(e.into()))?;
+    let set = |status: BankChangeStatus, which: i64| {
+        sqlx::query(
+            "UPDATE bank_details SET status = $1, decided_at_ms = COALESCE(decided_at_ms, $2), \
+             decided_by = COALESCE(decided_by, $3) WHERE area_id = $4 AND account = $5 AND seq = $6",
+        )
+        .bind(status.code())
+        .bind(stamp.at.as_millisecond())
+        .bind(stamp.by.to_string())
+        .bind(area.to_string())
+        .bind(account.to_string())
+        .bind(which)
+    };
+    if confirm {
+        for old in changes.iter().filter(|c| c.status == BankChangeStatus::Current) {
+            set(BankChangeStatus::Replaced, old.seq).execute(&mut *tx).await?;
+        }
+    }
+    let status = if confirm { BankChangeStatus::Current } else { BankChangeStatus::Rejected };
+    set(status, seq).execute(&mut *tx).await?;
+    let detail = serde_json::json!({ "seq": seq, "status": status.code() });
+    let action = if confirm { "confirm" } else { "reject" };
+    log_change(&mut tx, area, stamp, account.child(), "bank_details", &account.to_string(), action, detail).await?;
+    let decided = bank_details(&mut tx, area, account).await?.into_iter().find(|c| c.seq == seq);
+    tx.commit().await?;
+    decided.ok_or(StoreError::NotFound)
+}
+
+// Payment runs
+
+const RUN_COLUMNS: &str = "id, number, run_date, status, payments, total_pence, held, bacs, journal, prepared_at_ms, \
+     prepared_by, decided_at_ms, decided_by, reason";
+
+fn payment_run(row: &AnyRow) -> StoreResult<PaymentRun> {
+    let r = Reader { row, table: "payment_runs" };
+    Ok(PaymentRun {
+        id: r.parsed("id", |s| s.parse())?,
+        number: r.int("number")?,
+        run_date: r.parsed("run_date", |s| s.parse::<Date>())?,
+        status: r.parsed("status", RunStatus::parse)?,
+        payments: r.int("payments")?,
+        total: Pence::new(r.int("total_pence")?),
+        held: r.parsed("held", |s| serde_json::from_str::<Vec<Held>>(s))?,
+        bacs: r.text("bacs")?,
+        journal: r.text("journal")?,
+        prepared_at: r.time("prepared_at_ms")?,
+        prepared_by: r.parsed("prepared_by", Actor::parse)?,
+        decided_at: r.opt_time("decided_at_ms")?,
+        decided_by: r.opt_parsed("decided_by", Actor::parse)?,
+        reason: r.opt_text("reason")?,
+    })
+}
+
+async fn runs(conn: &mut AnyConnection, area: AreaId, id: Option<PaymentRunId>) -> StoreResult<Vec<PaymentRun>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {RUN_COLUMNS} FROM payment_runs WHERE area_id = $1 AND ($2 = '' OR id = $2) ORDER BY number DESC"
+    ))
+    .bind(area.to_string())
+    .bind(id.map(|i| i.to_string()).unwrap_or_default())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(payment_run).collect()
+}
+
+pub(crate) async fn payment_runs(db: &SqlStore, area: AreaId) -> StoreResult<Vec<PaymentRun>> {
+    let mut conn = db.pool.acquire().await?;
+    runs(&mut conn, area, None).await
+}
+
+/// Who each payee account pays: confirmed bank details and the reference
+/// they see (a family sees their child's reference; a provider the run).
+async fn payees(
+    conn: &mut AnyConnection,
+    area: AreaId,
+    accounts: &HashSet<AccountKey>,
+    number: i64,
+) -> StoreResult<BTreeMap<AccountKey, Payee>> {
+    let rows = sqlx::query("SELECT account, details FROM bank_details WHERE area_id = $1 AND status = $2")
+        .bind(area.to_string())
+        .bind(BankChangeStatus::Current.code())
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut current: BTreeMap<AccountKey, BankDetails> = BTreeMap::new();
+    for row in &rows {
+        let r = Reader { row, table: "bank_details" };
+        current.insert(
+            r.parsed("account", AccountKey::parse)?,
+            r.parsed("details", |s| serde_json::from_str::<BankDetails>(s))?,
+        );
+    }
+    let mut payees = BTreeMap::new();
+    for account in accounts {
+        let reference = match account {
+            AccountKey::DirectPayment { child } => {
+                let (reference,): (String,) =
+                    sqlx::query_as("SELECT reference FROM children WHERE area_id = $1 AND id = $2")
+                        .bind(area.to_string())
+                        .bind(child.to_string())
+                        .fetch_one(&mut *conn)
+                        .await?;
+                format!("DP {reference}")
+            }
+            _ => format!("ALLOT RUN {number}"),
+        };
+        payees.insert(account.clone(), Payee { bank: current.get(account).cloned(), reference });
+    }
+    Ok(payees)
+}
+
+pub(crate) async fn prepare_payment_run(
+    db: &SqlStore,
+    area: AreaId,
+    day: Date,
+    stamp: &Stamp,
+) -> StoreResult<RunOutcome> {
+    let mut tx = db.write().await?;
+    let settings = finance_settings(&mut tx, area)
+        .await?
+        .ok_or_else(|| StoreError::Refused("publish the area's finance settings (its bank account) first".into()))?;
+    let mut books = Books::open(&mut tx, area).await?;
+    let children: Vec<(String,)> = sqlx::query_as(
+        "SELECT DISTINCT child_id FROM plan_versions WHERE area_id = $1 AND status = $2 ORDER BY child_id",
+    )
+    .bind(area.to_string())
+    .bind(PlanStatus::Agreed.code())
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut problems = Vec::new();
+    for (child,) in children {
+        let child: ChildId = child.parse().map_err(|e| StoreError::Corrupt(format!("plan_versions.child_id: {e}")))?;
+        problems.extend(sync_year(&mut tx, &mut books, child, FinancialYear::containing(day), day).await?);
+    }
+    books.save(&mut tx, stamp).await?;
+    let rows = sqlx::query(&format!(
+        "SELECT {TRANSFER_COLUMNS} FROM ledger_transfers t WHERE t.area_id = $1 AND t.phase = 'pending' \
+         AND t.on_date <= $2 \
+         AND NOT EXISTS (SELECT 1 FROM ledger_transfers s WHERE s.area_id = t.area_id AND s.target_id = t.id) \
+         AND NOT EXISTS (SELECT 1 FROM payment_run_items i WHERE i.area_id = t.area_id AND i.transfer_id = t.id) \
+         ORDER BY t.seq"
+    ))
+    .bind(area.to_string())
+    .bind(day.to_string())
+    .fetch_all(&mut *tx)
+    .await?;
+    let due: Vec<Transfer> = rows.iter().map(|r| stored_transfer(r).map(|t| t.transfer)).collect::<StoreResult<_>>()?;
+    let (latest,): (Option<i64>,) = sqlx::query_as("SELECT MAX(number) FROM payment_runs WHERE area_id = $1")
+        .bind(area.to_string())
+        .fetch_one(&mut *tx)
+        .await?;
+    let number = latest.unwrap_or(0) + 1;
+    let accounts: HashSet<AccountKey> = due.iter().map(|t| t.credit.clone()).collect();
+    let payees = payees(&mut tx, area, &accounts, number).await?;
+    let files = prepare(number, day, &settings.settings.originator, &due, &payees)
+        .map_err(|e| StoreError::Refused(e.to_string()))?;
+    let Some(files) = files else {
+        let held = due
+            .iter()
+            .map(|t| Held {
+                transfer: t.id,
+                amount: t.amount,
+                reason: "there are no confirmed bank details for the payee".into(),
+            })
+            .collect();
+        tx.commit().await?;
+        return Ok(RunOutcome { run: None, held, problems });
+    };
+    let id = PaymentRunId::new();
+    sqlx::query(
+        "INSERT INTO payment_runs (area_id, id, number, run_date, status, payments, total_pence, held, bacs, journal, \
+         prepared_at_ms, prepared_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(area.to_string())
+    .bind(id.to_string())
+    .bind(number)
+    .bind(day.to_string())
+    .bind(RunStatus::Prepared.code())
+    .bind(i64::try_from(files.paid.len()).expect("small"))
+    .bind(files.total.pence())
+    .bind(serde_json::to_string(&files.held).expect("held serialises"))
+    .bind(&files.bacs)
+    .bind(&files.journal)
+    .bind(stamp.at.as_millisecond())
+    .bind(stamp.by.to_string())
+    .execute(&mut *tx)
+    .await?;
+    for transfer in &files.paid {
+        sqlx::query("INSERT INTO payment_run_items (area_id, transfer_id, run_id) VALUES ($1, $2, $3)")
+            .bind(area.to_string())
+            .bind(transfer.to_string())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+    }
+    let detail = serde_json::json!({
+        "number": number,
+        "run_date": day.to_string(),
+        "payments": files.paid.len(),
+        "credits": files.credits,
+        "total_pence": files.total.pence(),
+        "held": files.held.len(),
+    });
+    log_change(&mut tx, area, stamp, None, "payment_run", &id.to_string(), "prepare", detail).await?;
+    let run = runs(&mut tx, area, Some(id)).await?.pop().ok_or(StoreError::NotFound)?;
+    tx.commit().await?;
+    let held = run.held.clone();
+    Ok(RunOutcome { run: Some(run), held, problems })
+}
+
+async fn run_items(conn: &mut AnyConnection, area: AreaId, run: PaymentRunId) -> StoreResult<Vec<TransferId>> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT transfer_id FROM payment_run_items WHERE area_id = $1 AND run_id = $2 ORDER BY transfer_id",
+    )
+    .bind(area.to_string())
+    .bind(run.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.into_iter()
+        .map(|(id,)| id.parse().map_err(|e| StoreError::Corrupt(format!("payment_run_items.transfer_id: {e}"))))
+        .collect()
+}
+
+/// Marks a prepared run released or cancelled.
+async fn decide_run(
+    conn: &mut AnyConnection,
+    area: AreaId,
+    id: PaymentRunId,
+    status: RunStatus,
+    reason: Option<&str>,
+    stamp: &Stamp,
+) -> StoreResult<PaymentRun> {
+    let done = sqlx::query(
+        "UPDATE payment_runs SET status = $1, decided_at_ms = $2, decided_by = $3, reason = $4 \
+         WHERE area_id = $5 AND id = $6 AND status = $7",
+    )
+    .bind(status.code())
+    .bind(stamp.at.as_millisecond())
+    .bind(stamp.by.to_string())
+    .bind(reason)
+    .bind(area.to_string())
+    .bind(id.to_string())
+    .bind(RunStatus::Prepared.code())
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::Refused("only a prepared run can be released or cancelled".into()));
+    }
+    let run = runs(conn, area, Some(id)).await?.pop().ok_or(StoreError::NotFound)?;
+    let detail = serde_json::json!({ "number": run.number, "status": status.code(), "reason": reason });
+    log_change(conn, area, stamp, None, "payment_run", &id.to_string(), status.code(), detail).await?;
+    Ok(run)
+}
+
+pub(crate) async fn release_payment_run(
+    db: &SqlStore,
+    area: AreaId,
+    id: PaymentRunId,
+    stamp: &Stamp,
+) -> StoreResult<PaymentRun> {
+    let mut tx = db.write().await?;
+    let run = runs(&mut tx, area, Some(id)).await?.pop().ok_or(StoreError::NotFound)?;
+    let mut books = Books::open(&mut tx, area).await?;
+    for pending_id in run_items(&mut tx, area, id).await? {
+        let pending = books.transfer(&mut tx, pending_id).await?.ok_or(StoreError::NotFound)?;
+        let post = Transfer::post(TransferId::derived(&format!("post/{pending_id}")), &pending, run.run_date);
+        books.apply(&mut tx, &post).await??;
+    }
+    books.save(&mut tx, stamp).await?;
+    let run = decide_run(&mut tx, area, id, RunStatus::Released, None, stamp).await?;
+    tx.commit().await?;
+    Ok(run)
+}
+
+pub(crate) async fn cancel_payment_run(
+    db: &SqlStore,
+    area: AreaId,
+    id: PaymentRunId,
+    reason: &str,
+    stamp: &Stamp,
+) -> StoreResult<PaymentRun> {
+    let mut tx = db.write().await?;
+    let run = decide_run(&mut tx, area, id, RunStatus::Cancelled, Some(reason), stamp).await?;
+    sqlx::query("DELETE FROM payment_run_items WHERE area_id = $1 AND run_id = $2")
+        .bind(area.to_string())
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(run)
 }

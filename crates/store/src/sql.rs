@@ -2,9 +2,9 @@
 
 use crate::rows::{self, Arg};
 use crate::{
-    Change, ChildRecord, Credentials, DatabaseUrl, Engine, ImportSummary, OidcLogin, Page, Progress, Session,
-    SessionChange, Store, StoreError, StoreResult, StoredCaseRecord, StoredEvent, StoredTransfer, access, audit,
-    migrate,
+    Change, ChildRecord, Credentials, DatabaseUrl, Engine, ImportSummary, OidcLogin, Page, PaymentRun, Progress,
+    PublishedFinanceSettings, RunOutcome, Session, SessionChange, Store, StoreError, StoreResult, StoredCaseRecord,
+    StoredEvent, StoredTransfer, access, audit, migrate,
 };
 use crate::{money, pathway};
 use allot_domain::access::ChildFacts;
@@ -14,7 +14,9 @@ use allot_domain::child::{Child, ChildDetails};
 use allot_domain::consent::{Consent, ConsentDetails, ConsentGiver};
 use allot_domain::dates::{age_on, date_in_england};
 use allot_domain::family::{FamilyMember, FamilyMemberDetails};
+use allot_domain::finance::bank::{BankChange, BankDetails};
 use allot_domain::finance::ledger::{AccountKey, Applied, Balances, Transfer};
+use allot_domain::ids::PaymentRunId;
 use allot_domain::ids::RasPolicyId;
 use allot_domain::ids::{InvolvementId, UserId};
 use allot_domain::involvement::{Involvement, InvolvementDetails};
@@ -411,9 +413,13 @@ impl Store for SqlStore {
                 }
             }
         }
-        // Every stored child must still parse into the domain's types.
+        // Every stored child must still parse into the domain's types, and
+        // every area's ledger must balance.
         let mut after: Option<Cursor> = None;
         for area in self.areas().await? {
+            for problem in self.verify_ledger(area.id).await? {
+                problems.push(format!("area {}: ledger: {problem}", area.code));
+            }
             loop {
                 let query = ChildQuery { limit: 500, after: after.take(), ..ChildQuery::default() };
                 match self.list_children(area.id, &ChildScope::Everyone, jiff::Timestamp::now(), &query).await {
@@ -1478,5 +1484,73 @@ impl Store for SqlStore {
 
     async fn verify_ledger(&self, area: AreaId) -> StoreResult<Vec<String>> {
         money::verify_ledger(&self.pool, area).await
+    }
+
+    async fn publish_finance_settings(
+        &self,
+        area: AreaId,
+        content: &str,
+        stamp: &Stamp,
+    ) -> StoreResult<PublishedFinanceSettings> {
+        money::publish_finance_settings(self, area, content, stamp).await
+    }
+
+    async fn finance_settings(&self, area: AreaId) -> StoreResult<Option<PublishedFinanceSettings>> {
+        let mut conn = self.pool.acquire().await?;
+        money::finance_settings(&mut conn, area).await
+    }
+
+    async fn propose_bank_details(
+        &self,
+        area: AreaId,
+        account: &AccountKey,
+        details: &BankDetails,
+        reason: &str,
+        stamp: &Stamp,
+    ) -> StoreResult<BankChange> {
+        money::propose_bank_details(self, area, account, details, reason, stamp).await
+    }
+
+    async fn decide_bank_details(
+        &self,
+        area: AreaId,
+        account: &AccountKey,
+        seq: i64,
+        confirm: bool,
+        stamp: &Stamp,
+    ) -> StoreResult<BankChange> {
+        money::decide_bank_details(self, area, account, seq, confirm, stamp).await
+    }
+
+    async fn bank_details(&self, area: AreaId, account: &AccountKey) -> StoreResult<Vec<BankChange>> {
+        let mut conn = self.pool.acquire().await?;
+        money::bank_details(&mut conn, area, account).await
+    }
+
+    async fn prepare_payment_run(
+        &self,
+        area: AreaId,
+        day: jiff::civil::Date,
+        stamp: &Stamp,
+    ) -> StoreResult<RunOutcome> {
+        money::prepare_payment_run(self, area, day, stamp).await
+    }
+
+    async fn payment_runs(&self, area: AreaId) -> StoreResult<Vec<PaymentRun>> {
+        money::payment_runs(self, area).await
+    }
+
+    async fn release_payment_run(&self, area: AreaId, id: PaymentRunId, stamp: &Stamp) -> StoreResult<PaymentRun> {
+        money::release_payment_run(self, area, id, stamp).await
+    }
+
+    async fn cancel_payment_run(
+        &self,
+        area: AreaId,
+        id: PaymentRunId,
+        reason: &str,
+        stamp: &Stamp,
+    ) -> StoreResult<PaymentRun> {
+        money::cancel_payment_run(self, area, id, reason, stamp).await
     }
 }

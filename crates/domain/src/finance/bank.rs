@@ -419,3 +419,76 @@ mod tests {
         assert!(serde_json::from_str::<AccountNumber>(r#""0073344""#).is_err());
     }
 }
+
+crate::code_list!(
+    /// Where a change of bank details stands.
+    BankChangeStatus, "bank details status" {
+        /// Waiting for a second person to confirm it.
+        Proposed = "proposed", "Waiting for confirmation";
+        /// Confirmed: payments go here.
+        Current = "current", "Current";
+        /// Was current until a newer change was confirmed.
+        Replaced = "replaced", "Replaced";
+        Rejected = "rejected", "Rejected";
+    }
+);
+
+/// One set of bank details for a payee, from proposal to decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BankChange {
+    /// 1, 2, 3… per payee account.
+    pub seq: i64,
+    pub status: BankChangeStatus,
+    pub details: BankDetails,
+    pub reason: String,
+    pub proposed_by: crate::text::Actor,
+    pub proposed_at: jiff::Timestamp,
+    pub decided_by: Option<crate::text::Actor>,
+    pub decided_at: Option<jiff::Timestamp>,
+}
+
+impl BankChange {
+    /// Whether `by` may confirm or reject this change: only while it is
+    /// proposed, and never the person who proposed it (a changed account
+    /// number is how payment fraud happens).
+    pub fn may_decide(&self, by: &crate::text::Actor) -> Result<(), &'static str> {
+        if self.status != BankChangeStatus::Proposed {
+            return Err("this change of bank details has already been decided");
+        }
+        if *by == self.proposed_by {
+            return Err("a second person must confirm a change of bank details: you proposed this one");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod change_tests {
+    use super::*;
+    use crate::text::Actor;
+
+    #[test]
+    fn a_change_of_bank_details_needs_a_second_person_and_is_decided_once() {
+        let details = BankDetailsForm {
+            sort_code: Some("309430".into()),
+            account_number: Some("00733445".into()),
+            account_name: Some("A Parent".into()),
+        }
+        .parse()
+        .unwrap();
+        let mut change = BankChange {
+            seq: 1,
+            status: BankChangeStatus::Proposed,
+            details,
+            reason: "New account".into(),
+            proposed_by: Actor::parse("caseworker1").unwrap(),
+            proposed_at: jiff::Timestamp::UNIX_EPOCH,
+            decided_by: None,
+            decided_at: None,
+        };
+        assert!(change.may_decide(&Actor::parse("caseworker1").unwrap()).unwrap_err().contains("second person"));
+        assert_eq!(change.may_decide(&Actor::parse("finance1").unwrap()), Ok(()));
+        change.status = BankChangeStatus::Current;
+        assert!(change.may_decide(&Actor::parse("finance1").unwrap()).unwrap_err().contains("already"));
+    }
+}

@@ -237,3 +237,15 @@ mod tests {
         assert_eq!(prepare(1, date(2026, 11, 23), &originator(), &[], &BTreeMap::new()).unwrap(), None);
     }
 }
+
+crate::code_list!(
+    /// Where a payment run stands.
+    RunStatus, "payment run status" {
+        /// Its file is ready; nothing has been paid yet.
+        Prepared = "prepared", "Prepared, waiting for release";
+        /// Released by a finance officer: its instalments are paid.
+        Released = "released", "Released";
+        /// Cancelled before release: its instalments wait for a later run.
+        Cancelled = "cancelled", "Cancelled";
+    }
+);

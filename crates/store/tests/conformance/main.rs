@@ -1,6 +1,7 @@
 //! The storage conformance suite: the same stories against SQLite and
 //! PostgreSQL (when `ALLOT_TEST_DATABASE_URL` is set).
 
+mod money;
 mod pathway;
 
 use allot_domain::access::ChildScope;

@@ -63,7 +63,7 @@ async fn pathway_events_are_appended_in_order_and_a_stale_writer_is_refused(db: 
     assert!(store.pathway_events(other, None).await.unwrap().is_empty());
 }
 
-fn plan(cost: &str) -> PlanForm {
+pub(crate) fn plan(cost: &str) -> PlanForm {
     PlanForm {
         outcomes: vec![OutcomeForm {
             area: Some("friends_and_community".into()),

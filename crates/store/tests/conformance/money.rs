@@ -1,0 +1,255 @@
+//! Money's storage: budgets set up when a plan is agreed, reserved
+//! instalments, payment runs that pay nothing twice (even two at once),
+//! bank details that need a second person, and a ledger that balances.
+
+use super::{area_with_staff, child, pathway::plan, stamp};
+use allot_domain::access::Role;
+use allot_domain::finance::bank::{BankChangeStatus, BankDetailsForm};
+use allot_domain::finance::ledger::{AccountKey, Applied, Phase, Transfer, TransferError, TransferKind};
+use allot_domain::finance::run::RunStatus;
+use allot_domain::ids::{TransferId, UserId};
+use allot_domain::pathway::delegation::DelegationPolicy;
+use allot_domain::pathway::plan::ManagementRoute;
+use allot_domain::pathway::signoff::{Decider, DecisionForm, PlanStatus, Submission};
+use allot_domain::{AreaId, ChildId, FinancialYear, Pence};
+use allot_store::testing::TestDatabase;
+use allot_store::{SqlStore, Store, StoreError, on_both_engines};
+use jiff::civil::date;
+
+on_both_engines!(
+    an_agreed_plan_sets_up_its_budget_and_a_run_pays_each_instalment_once,
+    two_payment_runs_at_once_pay_nothing_twice,
+    a_budget_is_not_overdrawn_without_an_approved_overspend,
+    bank_details_change_only_when_a_second_person_confirms,
+);
+
+const SETTINGS: &str = include_str!("../../../../policies/example-finance.toml");
+const POLICY: &str = "[[limit]]\nrole = \"team_manager\"\nmax_annual_amount = \"5000.00\"\n\
+    [[limit]]\nrole = \"head_of_service\"\n[nhs]\nrole = \"nhs_budget_lead\"\n";
+
+/// An area with a child whose plan (£12.50 a week by direct payment, £650
+/// a year) was agreed on 1 October 2026.
+async fn agreed_child(store: &SqlStore, code: &str) -> (AreaId, ChildId) {
+    let (area, _, _) = area_with_staff(store, code).await;
+    let c = store.create_child(area, &child("A-1", "Ada", "Ng", "2012-05-01"), &stamp("asha")).await.unwrap().id;
+    store.publish_finance_settings(area, SETTINGS, &stamp("finance")).await.unwrap();
+    let streams = vec!["social_care".to_owned()];
+    let asha = UserId::new();
+    let v1 = store
+        .save_plan_draft(area, c, None, &plan("12.50").parse(&[], &streams).unwrap(), asha, &stamp("asha"))
+        .await
+        .unwrap();
+    let policy = DelegationPolicy::parse(POLICY).unwrap();
+    let submission = Submission {
+        by: asha,
+        at: jiff::Timestamp::now(),
+        delegation_version: 1,
+        required: policy.approvers(Pence::new(65_000), Pence::ZERO),
+        council_total: Pence::new(65_000),
+        health_total: Pence::ZERO,
+        indicative: [("social_care".to_owned(), Pence::new(70_000))].into(),
+    };
+    let mut v1 = store.submit_plan(area, c, (1, v1.row_version), &submission, &stamp("asha")).await.unwrap();
+    let first_october: jiff::Timestamp = "2026-10-01T10:00:00Z".parse().unwrap();
+    for (role, decision) in [(Role::TeamManager, "approve"), (Role::ParentCarer, "co_sign")] {
+        let form = DecisionForm { version: Some(1), decision: Some(decision.into()), ..Default::default() };
+        let by = Decider { user: UserId::new(), name: role.label().into(), role };
+        let (d, status) = v1.decide(&form, &policy, &by, first_october).unwrap();
+        v1 = store.decide_plan(area, c, (1, v1.row_version), &d, status, &stamp(role.code())).await.unwrap();
+    }
+    assert_eq!(v1.status, PlanStatus::Agreed);
+    (area, c)
+}
+
+fn budget(child: ChildId) -> AccountKey {
+    AccountKey::Budget {
+        child,
+        stream: "social_care".into(),
+        route: ManagementRoute::DirectPayment,
+        year: FinancialYear::starting(2026),
+    }
+}
+
+async fn confirmed_bank_details(store: &SqlStore, area: AreaId, child: ChildId) {
+    let details = BankDetailsForm {
+        sort_code: Some("11-22-33".into()),
+        account_number: Some("12345678".into()),
+        account_name: Some("Mrs N Ng".into()),
+    }
+    .parse()
+    .unwrap();
+    let account = AccountKey::DirectPayment { child };
+    let proposed = store
+        .propose_bank_details(area, &account, &details, "Direct payment agreement signed", &stamp("asha"))
+        .await
+        .unwrap();
+    store.decide_bank_details(area, &account, proposed.seq, true, &stamp("finance")).await.unwrap();
+}
+
+async fn an_agreed_plan_sets_up_its_budget_and_a_run_pays_each_instalment_once(db: TestDatabase) {
+    let store = db.store().await;
+    let (area, c) = agreed_child(&store, "E06000001").await;
+    // £650 × 182 days (1 October to 31 March) / 365 = £324.1096 → £324.11,
+    // in 7 four-weekly instalments: £46.31 first, then £46.30.
+    let accounts = store.ledger_accounts(area, Some(c)).await.unwrap();
+    let (_, b) = accounts.iter().find(|(k, _)| *k == budget(c)).unwrap();
+    assert_eq!(b.credits_posted, Pence::new(32_411));
+    assert_eq!(b.debits_pending, Pence::new(32_411), "the year's instalments are reserved");
+    let transfers = store.transfers(area, Some(c)).await.unwrap();
+    let instalments: Vec<(jiff::civil::Date, Pence)> = transfers
+        .iter()
+        .filter(|t| t.transfer.phase == Phase::Pending)
+        .map(|t| (t.transfer.on, t.transfer.amount))
+        .collect();
+    assert_eq!(instalments.len(), 7);
+    assert_eq!(instalments[0], (date(2026, 10, 1), Pence::new(4_631)));
+    assert_eq!(instalments[6], (date(2027, 3, 18), Pence::new(4_630)));
+    assert_eq!(transfers[0].recorded_by.as_str(), "parent_carer", "who agreed it set it up");
+
+    // No bank details yet: nothing is paid, and the run says why.
+    let none = store.prepare_payment_run(area, date(2026, 11, 1), &stamp("finance")).await.unwrap();
+    assert!(none.run.is_none());
+    assert_eq!(none.held.len(), 2);
+    assert_eq!(none.held[0].reason, "there are no confirmed bank details for the payee");
+
+    confirmed_bank_details(&store, area, c).await;
+    let outcome = store.prepare_payment_run(area, date(2026, 11, 1), &stamp("finance")).await.unwrap();
+    let run = outcome.run.unwrap();
+    assert_eq!((run.number, run.payments, run.total, run.status), (1, 2, Pence::new(9_261), RunStatus::Prepared));
+    let lines: Vec<&str> = run.bacs.lines().collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(&lines[1][0..14], "11223312345678");
+    assert_eq!(&lines[1][35..46], "00000009261", "one credit for both instalments");
+    assert_eq!(lines[1][64..82].trim_end(), "DP A-1");
+    assert_eq!(&lines[2][15..17], "17");
+    assert_eq!(run.journal.lines().count(), 3);
+
+    // Asking again pays nothing twice.
+    let again = store.prepare_payment_run(area, date(2026, 11, 1), &stamp("finance")).await.unwrap();
+    assert!(again.run.is_none() && again.held.is_empty(), "{again:?}");
+
+    // Nothing has moved until the run is released.
+    let family = AccountKey::DirectPayment { child: c };
+    let paid = |accounts: Vec<(AccountKey, allot_domain::finance::ledger::Balances)>| {
+        accounts.into_iter().find(|(k, _)| *k == family).map(|(_, b)| b.posted_net()).unwrap_or_default()
+    };
+    assert_eq!(paid(store.ledger_accounts(area, Some(c)).await.unwrap()), Pence::ZERO);
+    let released = store.release_payment_run(area, run.id, &stamp("finance2")).await.unwrap();
+    assert_eq!((released.status, released.decided_by.unwrap().as_str()), (RunStatus::Released, "finance2"));
+    assert_eq!(paid(store.ledger_accounts(area, Some(c)).await.unwrap()), Pence::new(9_261));
+    let twice = store.release_payment_run(area, run.id, &stamp("finance2")).await.unwrap_err();
+    assert!(matches!(twice, StoreError::Refused(_)), "{twice:?}");
+
+    // A cancelled run lets its instalments go to the next one.
+    let december = store.prepare_payment_run(area, date(2026, 12, 1), &stamp("finance")).await.unwrap().run.unwrap();
+    assert_eq!(december.total, Pence::new(4_630));
+    store.cancel_payment_run(area, december.id, "Wrong processing day", &stamp("finance")).await.unwrap();
+    let retried = store.prepare_payment_run(area, date(2026, 12, 1), &stamp("finance")).await.unwrap().run.unwrap();
+    assert_eq!((retried.number, retried.total), (3, Pence::new(4_630)));
+
+    assert_eq!(store.verify_ledger(area).await.unwrap(), Vec::<String>::new());
+    assert!(store.verify().await.unwrap().is_empty());
+    let (other, _, _) = area_with_staff(&store, "E06000002").await;
+    assert!(store.transfers(other, Some(c)).await.unwrap().is_empty());
+    assert!(matches!(store.release_payment_run(other, run.id, &stamp("x")).await, Err(StoreError::NotFound)));
+}
+
+async fn two_payment_runs_at_once_pay_nothing_twice(db: TestDatabase) {
+    let store = db.store().await;
+    let (area, c) = agreed_child(&store, "E06000001").await;
+    confirmed_bank_details(&store, area, c).await;
+    let day = date(2027, 1, 31);
+    let (one, two) = (stamp("finance1"), stamp("finance2"));
+    let (a, b) = tokio::join!(store.prepare_payment_run(area, day, &one), store.prepare_payment_run(area, day, &two));
+    let runs: Vec<_> = [a.unwrap(), b.unwrap()].into_iter().filter_map(|o| o.run).collect();
+    assert_eq!(runs.len(), 1, "one run pays; the other finds nothing due");
+    assert_eq!(runs[0].payments, 5, "1 Oct, 29 Oct, 26 Nov, 24 Dec, 21 Jan");
+    for run in &runs {
+        store.release_payment_run(area, run.id, &stamp("finance1")).await.unwrap();
+    }
+    let family = AccountKey::DirectPayment { child: c };
+    let accounts = store.ledger_accounts(area, Some(c)).await.unwrap();
+    let paid = accounts.iter().find(|(k, _)| *k == family).unwrap().1.posted_net();
+    assert_eq!(paid, Pence::new(4_631 + 4 * 4_630));
+    assert!(store.verify_ledger(area).await.unwrap().is_empty());
+}
+
+async fn a_budget_is_not_overdrawn_without_an_approved_overspend(db: TestDatabase) {
+    let store = db.store().await;
+    let (area, c) = agreed_child(&store, "E06000001").await;
+    let extra = Transfer {
+        id: TransferId::new(),
+        debit: budget(c),
+        credit: AccountKey::DirectPayment { child: c },
+        amount: Pence::new(5_000),
+        kind: TransferKind::Payment,
+        phase: Phase::Posted,
+        item: None,
+        on: date(2026, 11, 2),
+        reference: "Emergency respite".into(),
+    };
+    let refused = store.record_transfer(area, &extra, &stamp("finance")).await.unwrap_err();
+    assert!(
+        matches!(refused, StoreError::Ledger(TransferError::WouldOverdraw { available, .. }) if available == Pence::ZERO),
+        "{refused:?}"
+    );
+    let overspend = Transfer {
+        id: TransferId::new(),
+        debit: AccountKey::Funding { stream: "social_care".into(), year: FinancialYear::starting(2026) },
+        credit: budget(c),
+        kind: TransferKind::Overspend,
+        reference: "Approved: respite after a hospital stay".into(),
+        ..extra.clone()
+    };
+    assert_eq!(store.record_transfer(area, &overspend, &stamp("manager")).await.unwrap(), Applied::Created);
+    assert_eq!(store.record_transfer(area, &extra, &stamp("finance")).await.unwrap(), Applied::Created);
+    assert_eq!(store.record_transfer(area, &extra, &stamp("finance")).await.unwrap(), Applied::AlreadyExists);
+    let changed = Transfer { amount: Pence::new(5_001), ..extra };
+    assert!(matches!(
+        store.record_transfer(area, &changed, &stamp("finance")).await,
+        Err(StoreError::Ledger(TransferError::ExistsWithDifferentFields))
+    ));
+    let history = store.child_changes(area, c).await.unwrap();
+    let recorded: Vec<&str> = history.iter().filter(|h| h.entity == "transfer").map(|h| h.action.as_str()).collect();
+    assert_eq!(recorded, ["record", "record"], "each money decision is in the child's history");
+    assert!(store.verify_ledger(area).await.unwrap().is_empty());
+}
+
+async fn bank_details_change_only_when_a_second_person_confirms(db: TestDatabase) {
+    let store = db.store().await;
+    let (area, c) = agreed_child(&store, "E06000001").await;
+    let account = AccountKey::DirectPayment { child: c };
+    let form = |account: &str| BankDetailsForm {
+        sort_code: Some("11-22-33".into()),
+        account_number: Some(account.into()),
+        account_name: Some("Mrs N Ng".into()),
+    };
+    let first = form("12345678").parse().unwrap();
+    let p = store.propose_bank_details(area, &account, &first, "New agreement", &stamp("asha")).await.unwrap();
+    assert_eq!(p.status, BankChangeStatus::Proposed);
+    let own = store.decide_bank_details(area, &account, p.seq, true, &stamp("asha")).await.unwrap_err();
+    assert!(matches!(&own, StoreError::Refused(m) if m.contains("second person")), "{own:?}");
+    store.decide_bank_details(area, &account, p.seq, true, &stamp("finance")).await.unwrap();
+    let second = form("87654321").parse().unwrap();
+    let p2 =
+        store.propose_bank_details(area, &account, &second, "Family changed bank", &stamp("finance")).await.unwrap();
+    let kept = store.bank_details(area, &account).await.unwrap();
+    assert_eq!(kept[0].status, BankChangeStatus::Current, "the old details stay current until confirmed");
+    store.decide_bank_details(area, &account, p2.seq, true, &stamp("asha")).await.unwrap();
+    let kept = store.bank_details(area, &account).await.unwrap();
+    let statuses: Vec<_> = kept.iter().map(|k| (k.status, k.details.account_number.digits().to_owned())).collect();
+    assert_eq!(
+        statuses,
+        [(BankChangeStatus::Replaced, "12345678".to_owned()), (BankChangeStatus::Current, "87654321".to_owned())]
+    );
+    assert!(store.decide_bank_details(area, &account, p2.seq, false, &stamp("ben")).await.is_err(), "decided once");
+    // The audit trail never holds a full account number.
+    let history = store.child_changes(area, c).await.unwrap();
+    let text = serde_json::to_string(&history.iter().map(|h| h.detail.clone()).collect::<Vec<_>>()).unwrap();
+    assert!(!text.contains("87654321") && text.contains("******21"), "{text}");
+    let (other, _, _) = area_with_staff(&store, "E06000002").await;
+    assert!(matches!(
+        store.propose_bank_details(other, &account, &first, "x", &stamp("x")).await,
+        Err(StoreError::NotFound)
+    ));
+}
