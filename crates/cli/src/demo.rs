@@ -150,6 +150,8 @@ async fn add_demo_users(
 
 /// The demo area's delegation policy: the example one.
 const DEMO_DELEGATION: &str = include_str!("../../../policies/example-delegation.toml");
+/// The demo area's finance settings (a fictional bank account).
+const DEMO_FINANCE: &str = include_str!("../../../policies/example-finance.toml");
 
 /// Gives the demo caseworker's first cases a pathway worth looking at: an
 /// assessment running late, a plan waiting for sign-off, an agreed plan, a
@@ -270,6 +272,31 @@ async fn add_demo_pathway(
             }
         }
     }
+    // Money: the council's bank account, the family's bank details
+    // (proposed by the caseworker, confirmed by finance) and this month's
+    // payment run, prepared and waiting for a finance officer to release.
+    store.publish_finance_settings(area, DEMO_FINANCE, stamp).await?;
+    let as_user = |role: Role| -> Result<Stamp> {
+        let who = user(role)?;
+        Ok(Stamp {
+            by: allot_domain::Actor::parse(who.details.username.as_str()).map_err(anyhow::Error::msg)?,
+            role: Some(role),
+            at: stamp.at,
+        })
+    };
+    let family = allot_domain::finance::ledger::AccountKey::DirectPayment { child: agreed.id };
+    let details = allot_domain::finance::bank::BankDetailsForm {
+        sort_code: Some("20-00-00".into()),
+        account_number: Some("55779911".into()),
+        account_name: Some(format!("{} family", agreed.details.legal_family_name)),
+    }
+    .parse()
+    .map_err(|e| fail("bank details", e))?;
+    let proposed = store
+        .propose_bank_details(area, &family, &details, "Direct payment agreement signed", &as_user(Role::Caseworker)?)
+        .await?;
+    store.decide_bank_details(area, &family, proposed.seq, true, &as_user(Role::FinanceOfficer)?).await?;
+    store.prepare_payment_run(area, today, stamp).await?;
     let pa = PersonalAssistantForm {
         name: Some("Sam Patel".into()),
         employed_by: Some("The family".into()),
@@ -299,7 +326,8 @@ async fn add_demo_pathway(
     store.save_case_record(area, &CaseRecord::Risk(risk), None, None, stamp).await?;
     println!(
         "Demo pathway: delegation policy version {}; {} has an overdue assessment decision, {} a plan waiting for \
-         sign-off, {} an agreed plan and a review request, {} a personal assistant whose DBS check is due.",
+         sign-off, {} an agreed plan, a payment run waiting for release and a review request, {} a personal \
+         assistant whose DBS check is due.",
         published.version,
         late.details.reference,
         waiting.details.reference,

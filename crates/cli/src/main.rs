@@ -7,6 +7,7 @@
 mod children_csv;
 mod delegation;
 mod demo;
+mod money;
 mod people;
 mod progress;
 mod ras;
@@ -78,6 +79,12 @@ enum Command {
     /// Delegated authority: check and publish who may sign off how much.
     #[command(subcommand)]
     Delegation(delegation::DelegationCommand),
+    /// The area's finance settings: its bank account, alert thresholds, audits.
+    #[command(subcommand)]
+    Finance(money::FinanceCommand),
+    /// Payment runs: the Bacs file and journal of the payments due.
+    #[command(subcommand)]
+    Payments(money::PaymentsCommand),
     /// People who sign in: add, list, reset, disable.
     #[command(subcommand)]
     Users(people::UsersCommand),
@@ -279,6 +286,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Ras(command) => ras::run(command, &cli.database_url).await?,
         Command::Delegation(command) => delegation::run(command, &cli.database_url).await?,
+        Command::Finance(command) => money::finance(command, &cli.database_url).await?,
+        Command::Payments(command) => money::payments(command, &cli.database_url).await?,
         Command::Users(command) => return people::users(command, &cli.database_url).await,
         Command::Audit(command) => return people::audit(command, &cli.database_url).await,
         Command::Sar(SarCommand::Export { reference, out, area }) => {
@@ -409,6 +418,10 @@ mod tests {
         ("ras calibrate", Records::None),
         ("delegation check", Records::None),
         ("delegation publish", Records::None),
+        ("finance check", Records::None),
+        ("finance publish", Records::None),
+        ("payments run", Records::Changes),
+        ("payments list", Records::None),
         ("users add", Records::Changes),
         ("users list", Records::None),
         ("users reset", Records::None),
