@@ -59,6 +59,7 @@ on_both_engines!(
     serve_answers_on_the_address_it_prints,
     users_audit_and_subject_access_from_the_command_line,
     delegation_policies_are_checked_and_published_as_versions,
+    a_payment_run_writes_a_bacs_file_and_a_journal_and_pays_nothing_twice,
 );
 
 async fn users_audit_and_subject_access_from_the_command_line(db: TestDatabase) {
@@ -259,4 +260,32 @@ async fn delegation_policies_are_checked_and_published_as_versions(db: TestDatab
     ok(&allot(&db, &["demo", "--children", "60", "--seed", "3", "--no-serve"]));
     let published = ok(&allot(&db, &["delegation", "publish", example]));
     assert!(published.contains("version 2"), "{published}");
+}
+
+async fn a_payment_run_writes_a_bacs_file_and_a_journal_and_pays_nothing_twice(db: TestDatabase) {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = write(dir.path(), "finance.toml", "[originator]\nservice_user_number = \"12\"\n");
+    let out = allot(&db, &["finance", "check", &broken]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("finance.toml:1"), "{}", text(&out.stderr));
+    // The demo prepares today's run for its agreed plan.
+    ok(&allot(&db, &["demo", "--children", "60", "--seed", "3", "--no-serve"]));
+    let runs = ok(&allot(&db, &["payments", "list"]));
+    assert!(runs.starts_with("run 1 for ") && runs.contains("Prepared, waiting for release"), "{runs}");
+    // Ten weeks on, two or three four-weekly instalments more are due.
+    let later = jiff::Zoned::now().date().checked_add(jiff::Span::new().days(70)).unwrap().to_string();
+    let folder = dir.path().join("run");
+    let args = ["payments", "run", "--date", later.as_str(), "--out", folder.to_str().unwrap()];
+    let prepared = ok(&allot(&db, &args));
+    assert!(prepared.contains("Prepared payment run 2"), "{prepared}");
+    let bacs = std::fs::read_to_string(folder.join(format!("bacs-{later}-run-2.txt"))).unwrap();
+    let lines: Vec<&str> = bacs.lines().collect();
+    assert!(lines[0].starts_with("UHL1") && lines.last().unwrap().starts_with("UTL1"));
+    assert!(lines.iter().all(|l| l.len() == if l.starts_with('U') { 80 } else { 100 }), "{bacs}");
+    assert_eq!(&lines[1][0..14], "20000055779911", "the family's confirmed bank details");
+    let journal = std::fs::read_to_string(folder.join(format!("journal-{later}-run-2.csv"))).unwrap();
+    assert!(journal.starts_with("run,processing_day,transfer_id,"));
+    let again = ok(&allot(&db, &args));
+    assert!(again.contains("Nothing new is due"), "{again}");
+    assert!(ok(&allot(&db, &["verify"])).contains("no problems"));
 }
