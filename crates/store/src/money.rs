@@ -22,7 +22,6 @@ use allot_domain::finance::settings::FinanceSettings;
 use allot_domain::ids::PaymentRunId;
 use allot_domain::ids::TransferId;
 use allot_domain::pathway::signoff::PlanStatus;
-use allot_domain::ras::policy::content_hash;
 use allot_domain::{Actor, AreaId, ChildId, FinancialYear, Pence, Stamp};
 use jiff::civil::Date;
 use sqlx::any::AnyRow;
@@ -105,13 +104,14 @@ impl Books {
         })
     }
 
-    fn load_rows(&mut self, rows: &[AnyRow]) -> StoreResult<()> {
+    fn load_rows(&mut self, rows: &[AnyRow]) -> StoreResult<Vec<TransferId>> {
+        let mut ids = Vec::with_capacity(rows.len());
         for row in rows {
             let t = stored_transfer(row)?.transfer;
-            self.looked_up.insert(t.id);
+            ids.push(t.id);
             self.ledger.load_transfer(t);
         }
-        Ok(())
+        Ok(ids)
     }
 
     /// Loads all of a child's accounts and transfers.
@@ -138,7 +138,11 @@ impl Books {
         .bind(child.to_string())
         .fetch_all(&mut *conn)
         .await?;
-        self.load_rows(&rows)
+        // A child's transfers and whatever settles them are all the child's,
+        // so each of them is fully looked up.
+        let ids = self.load_rows(&rows)?;
+        self.looked_up.extend(ids);
+        Ok(())
     }
 
     async fn need_account(&mut self, conn: &mut AnyConnection, key: &AccountKey) -> StoreResult<()> {
@@ -158,7 +162,7 @@ impl Books {
 
     /// Loads a transfer and whatever resolved or reversed it.
     async fn need_transfer(&mut self, conn: &mut AnyConnection, id: TransferId) -> StoreResult<()> {
-        if self.looked_up.contains(&id) && self.ledger.transfer(id).is_some() {
+        if self.looked_up.contains(&id) {
             return Ok(());
         }
         let rows = sqlx::query(&format!(
@@ -169,7 +173,7 @@ impl Books {
         .fetch_all(&mut *conn)
         .await?;
         self.looked_up.insert(id);
-        self.load_rows(&rows)
+        self.load_rows(&rows).map(drop)
     }
 
     /// A stored transfer, if there is one with this id.
@@ -449,35 +453,17 @@ pub(crate) async fn publish_finance_settings(
         StoreError::Refused(lines.join("; "))
     })?;
     let mut tx = db.write().await?;
-    let (latest,): (Option<i64>,) = sqlx::query_as("SELECT MAX(version) FROM finance_settings WHERE area_id = $1")
-        .bind(area.to_string())
-        .fetch_one(&mut *tx)
-        .await?;
-    let published = PublishedFinanceSettings {
-        version: latest.unwrap_or(0) + 1,
+    let (version, content_hash) =
+        pathway::publish_version(&mut tx, ("finance_settings", "finance_settings"), area, content, stamp).await?;
+    tx.commit().await?;
+    Ok(PublishedFinanceSettings {
+        version,
         settings,
         content: content.to_owned(),
-        content_hash: content_hash(content),
+        content_hash,
         published_at: stamp.at,
         published_by: stamp.by.clone(),
-    };
-    sqlx::query(
-        "INSERT INTO finance_settings (area_id, version, content, content_hash, published_at_ms, published_by) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(area.to_string())
-    .bind(published.version)
-    .bind(content)
-    .bind(&published.content_hash)
-    .bind(stamp.at.as_millisecond())
-    .bind(stamp.by.to_string())
-    .execute(&mut *tx)
-    .await?;
-    let detail = serde_json::json!({ "version": published.version, "content_hash": published.content_hash });
-    log_change(&mut tx, area, stamp, None, "finance_settings", &published.version.to_string(), "publish", detail)
-        .await?;
-    tx.commit().await?;
-    Ok(published)
+    })
 }
 
 pub(crate) async fn finance_settings(

@@ -33,6 +33,40 @@ async fn child_exists(conn: &mut AnyConnection, area: AreaId, child: ChildId) ->
 
 // Delegation policies
 
+/// Inserts `content` as the area's next version in `table` (a published
+/// policy or settings file: never changed, each version a new row) and
+/// records it as `entity` in the audit trail; returns the version and the content's hash.
+pub(crate) async fn publish_version(
+    conn: &mut AnyConnection,
+    (table, entity): (&'static str, &str),
+    area: AreaId,
+    content: &str,
+    stamp: &Stamp,
+) -> StoreResult<(i64, String)> {
+    let (latest,): (Option<i64>,) = sqlx::query_as(&format!("SELECT MAX(version) FROM {table} WHERE area_id = $1"))
+        .bind(area.to_string())
+        .fetch_one(&mut *conn)
+        .await?;
+    let version = latest.unwrap_or(0) + 1;
+    let hash = content_hash(content);
+    sqlx::query(&format!(
+        "INSERT INTO {table} (area_id, version, content, content_hash, published_at_ms, published_by) \
+         VALUES ($1, $2, $3, $4, $5, $6)"
+    ))
+    .bind(area.to_string())
+    .bind(version)
+    .bind(content)
+    .bind(&hash)
+    .bind(stamp.at.as_millisecond())
+    .bind(stamp.by.to_string())
+    .execute(&mut *conn)
+    .await
+    .map_err(conflict_on_duplicate)?;
+    let detail = serde_json::json!({ "version": version, "content_hash": hash });
+    log_change(conn, area, stamp, None, entity, &version.to_string(), "publish", detail).await?;
+    Ok((version, hash))
+}
+
 pub(crate) async fn publish_delegation(
     db: &SqlStore,
     area: AreaId,
@@ -41,36 +75,17 @@ pub(crate) async fn publish_delegation(
     stamp: &Stamp,
 ) -> StoreResult<PublishedDelegation> {
     let mut tx = db.write().await?;
-    let (latest,): (Option<i64>,) = sqlx::query_as("SELECT MAX(version) FROM delegation_policies WHERE area_id = $1")
-        .bind(area.to_string())
-        .fetch_one(&mut *tx)
-        .await?;
-    let published = PublishedDelegation {
-        version: latest.unwrap_or(0) + 1,
+    let (version, content_hash) =
+        publish_version(&mut tx, ("delegation_policies", "delegation_policy"), area, content, stamp).await?;
+    tx.commit().await?;
+    Ok(PublishedDelegation {
+        version,
         policy: policy.clone(),
         content: content.to_owned(),
-        content_hash: content_hash(content),
+        content_hash,
         published_at: stamp.at,
         published_by: stamp.by.clone(),
-    };
-    sqlx::query(
-        "INSERT INTO delegation_policies (area_id, version, content, content_hash, published_at_ms, published_by) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(area.to_string())
-    .bind(published.version)
-    .bind(content)
-    .bind(&published.content_hash)
-    .bind(stamp.at.as_millisecond())
-    .bind(stamp.by.to_string())
-    .execute(&mut *tx)
-    .await
-    .map_err(conflict_on_duplicate)?;
-    let detail = serde_json::json!({ "version": published.version, "content_hash": published.content_hash });
-    log_change(&mut tx, area, stamp, None, "delegation_policy", &published.version.to_string(), "publish", detail)
-        .await?;
-    tx.commit().await?;
-    Ok(published)
+    })
 }
 
 fn published_delegation(row: &AnyRow) -> StoreResult<PublishedDelegation> {
