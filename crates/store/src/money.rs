@@ -17,7 +17,7 @@ use allot_domain::finance::budget::{AgreedPlan, year_money};
 use allot_domain::finance::ledger::{
     AccountKey, Applied, Balances, Ledger, Phase, Transfer, TransferError, TransferKind,
 };
-use allot_domain::finance::run::{Held, Payee, RunStatus, prepare};
+use allot_domain::finance::run::{Held, Payee, Prepared, RunStatus, prepare};
 use allot_domain::finance::settings::FinanceSettings;
 use allot_domain::ids::PaymentRunId;
 use allot_domain::ids::TransferId;
@@ -659,22 +659,25 @@ async fn payees(
             r.parsed("details", |s| serde_json::from_str::<BankDetails>(s))?,
         );
     }
-    let mut payees = BTreeMap::new();
-    for account in accounts {
-        let reference = match account {
-            AccountKey::DirectPayment { child } => {
-                let (reference,): (String,) =
-                    sqlx::query_as("SELECT reference FROM children WHERE area_id = $1 AND id = $2")
-                        .bind(area.to_string())
-                        .bind(child.to_string())
-                        .fetch_one(&mut *conn)
-                        .await?;
-                format!("DP {reference}")
-            }
-            _ => format!("ALLOT RUN {number}"),
-        };
-        payees.insert(account.clone(), Payee { bank: current.get(account).cloned(), reference });
-    }
+    // One query for the references of every family with a direct-payment account.
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT a.id, c.reference FROM ledger_accounts a JOIN children c ON c.area_id = a.area_id AND c.id = a.child_id \
+         WHERE a.area_id = $1 AND a.kind = 'dp'",
+    )
+    .bind(area.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    let references: BTreeMap<String, String> = rows.into_iter().collect();
+    let payees = accounts
+        .iter()
+        .map(|account| {
+            let reference = match references.get(&account.to_string()) {
+                Some(child_reference) => format!("DP {child_reference}"),
+                None => format!("ALLOT RUN {number}"),
+            };
+            (account.clone(), Payee { bank: current.get(account).cloned(), reference })
+        })
+        .collect();
     Ok(payees)
 }
 
@@ -721,17 +724,9 @@ pub(crate) async fn prepare_payment_run(
     let number = latest.unwrap_or(0) + 1;
     let accounts: HashSet<AccountKey> = due.iter().map(|t| t.credit.clone()).collect();
     let payees = payees(&mut tx, area, &accounts, number).await?;
-    let files = prepare(number, day, &settings.settings.originator, &due, &payees)
+    let Prepared { files, held } = prepare(number, day, &settings.settings.originator, &due, &payees)
         .map_err(|e| StoreError::Refused(e.to_string()))?;
     let Some(files) = files else {
-        let held = due
-            .iter()
-            .map(|t| Held {
-                transfer: t.id,
-                amount: t.amount,
-                reason: "there are no confirmed bank details for the payee".into(),
-            })
-            .collect();
         tx.commit().await?;
         return Ok(RunOutcome { run: None, held, problems });
     };
@@ -747,7 +742,7 @@ pub(crate) async fn prepare_payment_run(
     .bind(RunStatus::Prepared.code())
     .bind(i64::try_from(files.paid.len()).expect("small"))
     .bind(files.total.pence())
-    .bind(serde_json::to_string(&files.held).expect("held serialises"))
+    .bind(serde_json::to_string(&held).expect("held serialises"))
     .bind(&files.bacs)
     .bind(&files.journal)
     .bind(stamp.at.as_millisecond())
@@ -768,12 +763,11 @@ pub(crate) async fn prepare_payment_run(
         "payments": files.paid.len(),
         "credits": files.credits,
         "total_pence": files.total.pence(),
-        "held": files.held.len(),
+        "held": held.len(),
     });
     log_change(&mut tx, area, stamp, None, "payment_run", &id.to_string(), "prepare", detail).await?;
     let run = runs(&mut tx, area, Some(id)).await?.pop().ok_or(StoreError::NotFound)?;
     tx.commit().await?;
-    let held = run.held.clone();
     Ok(RunOutcome { run: Some(run), held, problems })
 }
 

@@ -190,18 +190,13 @@ fn days(from: Date, to: Date) -> i32 {
     (to - from).get_days() + 1
 }
 
-/// The periods of each agreed version (sorted by agreement), the last one
+/// The periods of each agreed version (`sorted` by agreement), the last one
 /// ending the day before `closed` if the case closed.
-pub fn periods(plans: &[AgreedPlan<'_>], closed: Option<Date>) -> Vec<Period> {
-    let mut sorted: Vec<&AgreedPlan<'_>> = plans.iter().collect();
-    sorted.sort_by_key(|p| (p.agreed_on, p.version));
-    let starts: Vec<Date> = sorted.iter().map(|p| p.agreed_on).collect();
-    starts
-        .iter()
-        .enumerate()
-        .map(|(i, from)| {
-            let next = starts.get(i + 1).copied().or(closed);
-            Period { from: *from, until: next.map(|n| n.yesterday().expect("dates in range")) }
+fn periods(sorted: &[AgreedPlan<'_>], closed: Option<Date>) -> Vec<Period> {
+    (0..sorted.len())
+        .map(|i| {
+            let next = sorted.get(i + 1).map(|p| p.agreed_on).or(closed);
+            Period { from: sorted[i].agreed_on, until: next.map(|n| n.yesterday().expect("dates in range")) }
         })
         .collect()
 }

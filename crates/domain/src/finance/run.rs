@@ -34,7 +34,6 @@ pub struct Held {
 pub struct RunFiles {
     /// The instalments paid, in the journal's order.
     pub paid: Vec<TransferId>,
-    pub held: Vec<Held>,
     /// How many credits the Bacs file makes (one per payee).
     pub credits: usize,
     pub total: Pence,
@@ -55,15 +54,23 @@ fn csv(field: &str) -> String {
     }
 }
 
+/// A run as prepared: what it pays (`None` when nothing can be paid) and
+/// what it holds back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prepared {
+    pub files: Option<RunFiles>,
+    pub held: Vec<Held>,
+}
+
 /// Prepares run `number` for `day` from the instalments `due` (reserved,
-/// unresolved, dated on or before `day`). `None` when nothing can be paid.
+/// unresolved, dated on or before `day`).
 pub fn prepare(
     number: i64,
     day: Date,
     originator: &Originator,
     due: &[Transfer],
     payees: &BTreeMap<AccountKey, Payee>,
-) -> Result<Option<RunFiles>, BacsError> {
+) -> Result<Prepared, BacsError> {
     let mut by_payee: BTreeMap<&AccountKey, Vec<&Transfer>> = BTreeMap::new();
     let mut held = Vec::new();
     for t in due {
@@ -77,7 +84,7 @@ pub fn prepare(
         }
     }
     if by_payee.is_empty() {
-        return Ok(None);
+        return Ok(Prepared { files: None, held });
     }
     let mut payments = Vec::new();
     let mut paid = Vec::new();
@@ -120,7 +127,7 @@ pub fn prepare(
     }
     let file_number = FileNumber::new(u16::try_from((number - 1).rem_euclid(999) + 1).expect("1 to 999"))?;
     let bacs = standard18(originator, day, file_number, &payments)?;
-    Ok(Some(RunFiles { paid, held, credits: payments.len(), total, bacs, journal }))
+    Ok(Prepared { files: Some(RunFiles { paid, credits: payments.len(), total, bacs, journal }), held })
 }
 
 #[cfg(test)]
@@ -195,12 +202,13 @@ mod tests {
             ),
             (family_c, Payee { bank: None, reference: "DP ALT-000003".into() }),
         ]);
-        let run = prepare(7, date(2026, 11, 23), &originator(), &due, &payees).unwrap().unwrap();
+        let prepared = prepare(7, date(2026, 11, 23), &originator(), &due, &payees).unwrap();
+        let run = prepared.files.unwrap();
         assert_eq!(run.total, Pence::new(111_925));
         assert_eq!(run.credits, 2);
         assert_eq!(run.paid.len(), 3);
         assert_eq!(
-            run.held,
+            prepared.held,
             vec![Held {
                 transfer: due[3].id,
                 amount: Pence::new(5_000),
@@ -233,8 +241,10 @@ mod tests {
         let child = ChildId::from_bytes([1; 16]);
         let family = AccountKey::DirectPayment { child };
         let due = vec![instalment(1, child, "social_care", family, 100)];
-        assert_eq!(prepare(1, date(2026, 11, 23), &originator(), &due, &BTreeMap::new()).unwrap(), None);
-        assert_eq!(prepare(1, date(2026, 11, 23), &originator(), &[], &BTreeMap::new()).unwrap(), None);
+        let unpaid = prepare(1, date(2026, 11, 23), &originator(), &due, &BTreeMap::new()).unwrap();
+        assert_eq!((unpaid.files, unpaid.held.len()), (None, 1));
+        let empty = prepare(1, date(2026, 11, 23), &originator(), &[], &BTreeMap::new()).unwrap();
+        assert_eq!((empty.files, empty.held.len()), (None, 0));
     }
 }
 
