@@ -101,6 +101,13 @@ impl FinancialYear {
     }
 }
 
+/// As its name, `2026-27`.
+impl serde::Serialize for FinancialYear {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 impl fmt::Display for FinancialYear {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}-{:02}", self.0, (self.0 + 1).rem_euclid(100))

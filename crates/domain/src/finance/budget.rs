@@ -132,10 +132,9 @@ impl std::fmt::Display for Payee {
     }
 }
 
-/// The annual amounts of one plan, per stream, route and payee. The
-/// contingency goes with the direct payment when the plan has direct-payment
-/// items in its stream (a family needs it to hand, say to cover a personal
-/// assistant's illness), otherwise the council holds it.
+/// The annual amounts of one plan, per stream, route and payee, the
+/// contingency with whoever [`contingency_route`] says holds it (a family
+/// needs it to hand, say to cover a personal assistant's illness).
 pub fn annual_amounts(content: &PlanContent) -> BTreeMap<(String, ManagementRoute, Payee), Pence> {
     let mut amounts: BTreeMap<(String, ManagementRoute, Payee), Pence> = BTreeMap::new();
     let mut add = |stream: &str, route: ManagementRoute, payee: Payee, amount: Pence| {
@@ -152,16 +151,19 @@ pub fn annual_amounts(content: &PlanContent) -> BTreeMap<(String, ManagementRout
         add(&i.stream, i.route, payee, i.annual_cost());
     }
     if let Some(c) = &content.contingency {
-        let dp =
-            content.items.iter().any(|i| i.item.stream == c.stream && i.item.route == ManagementRoute::DirectPayment);
-        let (route, payee) = if dp {
-            (ManagementRoute::DirectPayment, Payee::Family)
-        } else {
-            (ManagementRoute::CouncilManaged, Payee::OnInvoice)
-        };
+        let route = contingency_route(content, &c.stream);
+        let payee = if route == ManagementRoute::DirectPayment { Payee::Family } else { Payee::OnInvoice };
         add(&c.stream, route, payee, c.amount);
     }
     amounts
+}
+
+/// Who holds a plan's contingency for `stream`: the family, with the direct
+/// payment, when the plan has direct-payment items in the stream; otherwise
+/// the council.
+pub fn contingency_route(content: &PlanContent, stream: &str) -> ManagementRoute {
+    let dp = content.items.iter().any(|i| i.item.stream == stream && i.item.route == ManagementRoute::DirectPayment);
+    if dp { ManagementRoute::DirectPayment } else { ManagementRoute::CouncilManaged }
 }
 
 /// The period a version's money runs in: from its agreement to the day

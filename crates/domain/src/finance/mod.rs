@@ -11,3 +11,7 @@ pub mod ledger;
 pub mod run;
 pub mod settings;
 pub mod spend;
+pub mod statement;
+
+#[cfg(test)]
+mod fixtures;

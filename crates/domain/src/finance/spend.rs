@@ -200,6 +200,73 @@ impl SpendLine<'_> {
     }
 }
 
+/// A checked line kept whole to travel on: its text in one string (one
+/// allocation per line, which counts over millions of lines), with the
+/// number of the file line it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpendRecord {
+    /// The file's line number (the header is line 1).
+    pub line: u64,
+    pub date: Date,
+    pub amount: Pence,
+    /// account, description, merchant, category, transaction id, item key,
+    /// one after the other; `ends[i]` is where field `i` ends.
+    text: String,
+    ends: [u32; 6],
+}
+
+impl SpendRecord {
+    /// Keeps `line` (from file line `number`).
+    pub fn new(number: u64, line: &SpendLine<'_>) -> SpendRecord {
+        let fields = [
+            line.account,
+            line.description,
+            line.merchant,
+            line.category.unwrap_or(""),
+            &line.transaction_id,
+            line.item_key.unwrap_or(""),
+        ];
+        let mut text = String::with_capacity(fields.iter().map(|f| f.len()).sum());
+        let mut ends = [0; 6];
+        for (end, field) in ends.iter_mut().zip(fields) {
+            text.push_str(field);
+            // Each field is at most a few hundred characters.
+            *end = u32::try_from(text.len()).expect("a line's fields are short");
+        }
+        SpendRecord { line: number, date: line.date, amount: line.amount, text, ends }
+    }
+
+    fn field(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
+    }
+
+    /// The line again, borrowing from the record.
+    pub fn as_line(&self) -> SpendLine<'_> {
+        let s = |i| self.field(i);
+        let non_empty = |i| Some(s(i)).filter(|f| !f.is_empty());
+        SpendLine {
+            account: s(0),
+            date: self.date,
+            amount: self.amount,
+            description: s(1),
+            merchant: s(2),
+            category: non_empty(3),
+            transaction_id: Cow::Borrowed(s(4)),
+            item_key: non_empty(5),
+        }
+    }
+}
+
+impl SpendLine<'_> {
+    /// Where the transaction id is unique, with the child's account: a
+    /// statement's own ids are unique to the account (so the source is
+    /// empty), an invoice's number and line to the provider.
+    pub fn source(&self) -> &str {
+        if self.item_key.is_some() { self.merchant } else { "" }
+    }
+}
+
 /// Where each column of a format is in a file, worked out once from its
 /// header row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -963,6 +1030,23 @@ mod tests {
         "Card Holder Reference,Transaction Date,Merchant Name,Merchant Category,Debit,Credit,Transaction ID,Narrative";
     const INVOICE_HEADER: &str =
         "provider_reference,invoice_number,line,child_reference,item_key,date,amount,description";
+
+    #[test]
+    fn a_kept_record_gives_back_the_same_line_and_its_source() {
+        let statement = columns(StatementFormat::Generic, GENERIC_HEADER)
+            .line(&["ALT-1", "2026-11-23", "-12.50", "swim ✓", "Pool", "TX-1", "Leisure"])
+            .unwrap();
+        let kept = SpendRecord::new(7, &statement);
+        assert_eq!((kept.line, kept.as_line()), (7, statement.clone()));
+        assert_eq!(statement.source(), "");
+        let invoice = columns(StatementFormat::ProviderInvoice, INVOICE_HEADER)
+            .line(&["PRV-42", "INV-9", "2", "ALT-1", "item-3", "2026-11-23", "45.00", ""])
+            .unwrap();
+        let kept = SpendRecord::new(8, &invoice);
+        assert_eq!(kept.as_line(), invoice);
+        assert_eq!((invoice.source(), kept.as_line().transaction_id.as_ref()), ("PRV-42", "INV-9/2"));
+        assert_eq!((invoice.category, invoice.description), (None, ""));
+    }
 
     #[test]
     fn a_good_generic_line_parses_to_exact_values() {

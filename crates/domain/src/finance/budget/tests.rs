@@ -1,7 +1,6 @@
 use super::*;
+use crate::finance::fixtures::{item, plan};
 use crate::finance::ledger::{Applied, Ledger, verify};
-use crate::pathway::content::PlanItem;
-use crate::pathway::plan::{Contingency, Frequency, SupportItem};
 use jiff::civil::date;
 use proptest::prelude::*;
 
@@ -47,36 +46,6 @@ fn instalments_add_up_exactly_with_the_spare_pence_on_the_first() {
     assert_eq!(monthly[0].amount, Pence::new(8_337));
     assert_eq!(monthly[1].amount, Pence::new(8_334));
     assert!(instalments(Pence::new(5), PaymentSchedule::Monthly, date(2027, 4, 1), year.last_day()).is_empty());
-}
-
-fn item(key: &str, stream: &str, route: ManagementRoute, weekly_pounds: i64, isf: Option<OrganisationId>) -> PlanItem {
-    PlanItem {
-        key: key.into(),
-        item: SupportItem {
-            what: "Support".into(),
-            provided_by: "Someone".into(),
-            unit_cost: Pence::from_pounds(weekly_pounds),
-            units_hundredths: 100,
-            frequency: Frequency::Weekly,
-            stream: stream.into(),
-            route,
-            isf_holder: isf,
-            provider: None,
-            personal_assistant: None,
-        },
-    }
-}
-
-fn plan(items: Vec<PlanItem>, contingency: Option<(&str, i64)>) -> PlanContent {
-    PlanContent {
-        items,
-        contingency: contingency.map(|(stream, pence)| Contingency {
-            amount: Pence::new(pence),
-            stream: stream.into(),
-            purpose: "Cover when the PA is ill".into(),
-        }),
-        ..PlanContent::default()
-    }
 }
 
 #[test]
