@@ -12,7 +12,9 @@ mod people;
 mod progress;
 mod ras;
 mod ras_files;
+mod spend;
 
+use allot_domain::finance::spend::StatementFormat;
 use allot_domain::{Actor, AreaCode, Name, Stamp};
 use allot_store::{DatabaseUrl, SqlStore, Store};
 use anyhow::{Context, Result, bail};
@@ -165,6 +167,21 @@ enum ImportCommand {
     Children {
         /// The CSV file.
         file: PathBuf,
+        /// The area's code (needed when the database holds several areas).
+        #[arg(long)]
+        area: Option<String>,
+    },
+    /// Import spend: a statement of direct-payment accounts or a prepaid
+    /// card export, or providers' invoice lines (the formats are in the
+    /// README). All or nothing: every bad line and field is listed and
+    /// nothing is written. A transaction seen before is skipped and counted,
+    /// so importing the same file again is safe.
+    Statement {
+        /// The CSV file.
+        file: PathBuf,
+        /// generic, prepaid_card or provider_invoice.
+        #[arg(long, value_parser = |s: &str| StatementFormat::parse(s))]
+        format: StatementFormat,
         /// The area's code (needed when the database holds several areas).
         #[arg(long)]
         area: Option<String>,
@@ -347,6 +364,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let area = choose_area(&store, area.as_deref()).await?;
             return children_csv::import(&store, area.id, &file, &Stamp::now(cli_actor())).await;
         }
+        Command::Import(ImportCommand::Statement { file, format, area }) => {
+            let store = connect_migrated(&cli.database_url).await?;
+            let area = choose_area(&store, area.as_deref()).await?;
+            return spend::import(&store, area.id, &file, format, &Stamp::now(cli_actor())).await;
+        }
         Command::Export(ExportCommand::Children { format, area, output, include_protected }) => {
             let store = connect_migrated(&cli.database_url).await?;
             let area = choose_area(&store, area.as_deref()).await?;
@@ -411,6 +433,7 @@ mod tests {
         ("areas add", Records::None),
         ("areas list", Records::None),
         ("import children", Records::Changes),
+        ("import statement", Records::Changes),
         ("export children", Records::Shows),
         ("ras check", Records::None),
         ("ras evaluate", Records::None),

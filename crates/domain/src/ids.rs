@@ -114,8 +114,8 @@ id_type!(
     PaymentRunId
 );
 id_type!(
-    /// A line of spend: a statement transaction or an invoice line.
-    SpendId
+    /// An import of a file of spend (a statement or a provider's invoices).
+    SpendImportId
 );
 id_type!(
     /// An audit of a child's direct payment.

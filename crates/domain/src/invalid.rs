@@ -11,6 +11,33 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// One thing wrong with one field on one line of a file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LineError {
+    /// The file's line number (the header is line 1).
+    pub line: u64,
+    pub field: String,
+    pub message: String,
+}
+
+impl LineError {
+    pub fn new(line: u64, field: &str, message: impl fmt::Display) -> LineError {
+        LineError { line, field: field.to_owned(), message: message.to_string() }
+    }
+
+    /// Each of `invalid`'s problems, on `line`.
+    pub fn all(line: u64, invalid: Invalid) -> impl Iterator<Item = LineError> {
+        invalid.0.into_iter().map(move |e| LineError { line, field: e.field, message: e.message })
+    }
+}
+
+/// `LINE: field: message`; put the file's name in front.
+impl fmt::Display for LineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}: {}", self.line, self.field, self.message)
+    }
+}
+
 /// Everything wrong with an input: parsing collects all the problems, not
 /// just the first, so a person can fix them in one go.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -18,14 +18,17 @@ mod migrate;
 mod money;
 mod pathway;
 mod rows;
+mod spend;
 mod sql;
 pub mod testing;
 mod url;
 
 pub use access::SessionChange;
+pub use spend::{SpendChunk, SpendImported, SpendLineRef, StoredSpend};
 pub use sql::SqlStore;
 pub use url::{DatabaseUrl, Engine};
 
+use allot_domain::FinancialYear;
 use allot_domain::access::{ChildFacts, ChildScope};
 use allot_domain::audit::{AuditEntry, Checkpoint, SealedEntry};
 use allot_domain::child::{Child, ChildDetails};
@@ -35,6 +38,8 @@ use allot_domain::finance::bank::{BankChange, BankDetails};
 use allot_domain::finance::ledger::{AccountKey, Applied, Balances, Transfer, TransferError};
 use allot_domain::finance::run::{Held, RunStatus};
 use allot_domain::finance::settings::FinanceSettings;
+use allot_domain::finance::spend::{LearnedField, StatementFormat};
+use allot_domain::finance::statement::ChildMoney;
 use allot_domain::ids::PaymentRunId;
 use allot_domain::ids::RasPolicyId;
 use allot_domain::ids::{InvolvementId, UserId};
@@ -81,6 +86,9 @@ pub enum StoreError {
     /// The schema was migrated by a different build of Allot.
     #[error("migration problem: {0}")]
     Migration(String),
+    /// Lines of a file were wrong; nothing was written.
+    #[error("{} problems in the file", .0.len())]
+    Lines(Vec<allot_domain::invalid::LineError>),
     /// The ledger refused a transfer.
     #[error("{0}")]
     Ledger(#[from] TransferError),
@@ -607,4 +615,34 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         reason: &str,
         stamp: &Stamp,
     ) -> StoreResult<PaymentRun>;
+
+    // Spend
+    /// Imports a statement or a provider's invoices, read and checked by
+    /// the caller and sent in chunks: every line or none (`Lines` names
+    /// every problem, including references to children the area does not
+    /// have); a transaction seen before is skipped and counted.
+    async fn import_spend(
+        &self,
+        area: AreaId,
+        format: StatementFormat,
+        file_name: &str,
+        chunks: tokio::sync::mpsc::Receiver<SpendChunk>,
+        stamp: &Stamp,
+    ) -> StoreResult<SpendImported>;
+    /// A child's spend in a financial year, by date.
+    async fn child_spend(&self, area: AreaId, child: ChildId, year: FinancialYear) -> StoreResult<Vec<StoredSpend>>;
+    /// Puts a line of a child's spend against an item of their agreed plan
+    /// (or, with `None`, takes it off); `remember` teaches Allot to put
+    /// lines like it there too.
+    async fn put_spend_against_item(
+        &self,
+        area: AreaId,
+        child: ChildId,
+        line: &SpendLineRef,
+        item_key: Option<&str>,
+        remember: Option<LearnedField>,
+        stamp: &Stamp,
+    ) -> StoreResult<StoredSpend>;
+    /// A child's money in a financial year, per stream and route.
+    async fn child_money(&self, area: AreaId, child: ChildId, year: FinancialYear) -> StoreResult<ChildMoney>;
 }

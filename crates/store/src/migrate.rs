@@ -13,6 +13,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (4, "oidc", include_str!("../migrations/sqlite/0004_oidc.sql")),
     (5, "pathway", include_str!("../migrations/sqlite/0005_pathway.sql")),
     (6, "money", include_str!("../migrations/sqlite/0006_money.sql")),
+    (7, "spend", include_str!("../migrations/sqlite/0007_spend.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
@@ -21,6 +22,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (4, "oidc", include_str!("../migrations/postgres/0004_oidc.sql")),
     (5, "pathway", include_str!("../migrations/postgres/0005_pathway.sql")),
     (6, "money", include_str!("../migrations/postgres/0006_money.sql")),
+    (7, "spend", include_str!("../migrations/postgres/0007_spend.sql")),
 ];
 
 /// The migration that turns the change log into the audit trail: the

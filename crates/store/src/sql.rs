@@ -6,7 +6,8 @@ use crate::{
     PublishedFinanceSettings, RunOutcome, Session, SessionChange, Store, StoreError, StoreResult, StoredCaseRecord,
     StoredEvent, StoredTransfer, access, audit, migrate,
 };
-use crate::{money, pathway};
+use crate::{SpendChunk, SpendImported, SpendLineRef, StoredSpend};
+use crate::{money, pathway, spend};
 use allot_domain::access::ChildFacts;
 use allot_domain::access::ChildScope;
 use allot_domain::audit::{AuditEntry, Checkpoint, SealedEntry};
@@ -16,6 +17,8 @@ use allot_domain::dates::{age_on, date_in_england};
 use allot_domain::family::{FamilyMember, FamilyMemberDetails};
 use allot_domain::finance::bank::{BankChange, BankDetails};
 use allot_domain::finance::ledger::{AccountKey, Applied, Balances, Transfer};
+use allot_domain::finance::spend::{LearnedField, StatementFormat};
+use allot_domain::finance::statement::ChildMoney;
 use allot_domain::ids::PaymentRunId;
 use allot_domain::ids::RasPolicyId;
 use allot_domain::ids::{InvolvementId, UserId};
@@ -31,7 +34,9 @@ use allot_domain::professional::{LeadAssignment, Professional};
 use allot_domain::ras::{Policy, PublishedPolicy, StoredAllocation};
 use allot_domain::records::AreaRecords;
 use allot_domain::user::{User, UserDetails, Username};
-use allot_domain::{AreaCode, AreaId, ChildId, ChildReference, ConsentId, FamilyMemberId, Name, ProfessionalId, Stamp};
+use allot_domain::{
+    AreaCode, AreaId, ChildId, ChildReference, ConsentId, FamilyMemberId, FinancialYear, Name, ProfessionalId, Stamp,
+};
 use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};
 use sqlx::query::Query;
 use sqlx::{Any, AnyConnection, AnyPool, Executor, Transaction};
@@ -41,7 +46,7 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub struct SqlStore {
     pub(crate) pool: AnyPool,
-    engine: Engine,
+    pub(crate) engine: Engine,
 }
 
 /// The most values one statement binds: under SQLite's limit of 32,766 and
@@ -103,13 +108,22 @@ struct Tally<'a> {
     report: Progress<'a>,
 }
 
-/// Inserts `items` into `table`, many rows to a statement.
+/// The `VALUES` of a multi-row insert: `rows` rows of `width` placeholders.
 ///
 /// On SQLite the placeholders are anonymous `?`: SQLite looks a named
 /// parameter (`$n`) up by scanning a list of every name in the statement,
 /// so binding a statement with thousands of named parameters takes time
 /// quadratic in their number (measured: a 640,000-child load still had not
 /// finished after ten minutes). PostgreSQL only understands `$n`.
+pub(crate) fn values_rows(engine: Engine, rows: usize, width: usize) -> String {
+    let row = |i: usize| match engine {
+        Engine::Sqlite => format!("({})", vec!["?"; width].join(", ")),
+        Engine::Postgres => format!("({})", placeholders(i * width, width)),
+    };
+    (0..rows).map(row).collect::<Vec<_>>().join(", ")
+}
+
+/// Inserts `items` into `table`, many rows to a statement.
 async fn insert_many<T: Sync>(
     conn: &mut AnyConnection,
     engine: Engine,
@@ -120,12 +134,7 @@ async fn insert_many<T: Sync>(
     let Rows { table, columns, items, to_args } = rows;
     let width = columns.split(',').count();
     for chunk in items.chunks(MAX_BINDS / width) {
-        let row = |i: usize| match engine {
-            Engine::Sqlite => format!("({})", vec!["?"; width].join(", ")),
-            Engine::Postgres => format!("({})", placeholders(i * width, width)),
-        };
-        let values: Vec<String> = (0..chunk.len()).map(row).collect();
-        let sql = format!("INSERT INTO {table} ({columns}) VALUES {}", values.join(", "));
+        let sql = format!("INSERT INTO {table} ({columns}) VALUES {}", values_rows(engine, chunk.len(), width));
         let mut args = Vec::with_capacity(chunk.len() * width);
         for item in chunk {
             args.extend(to_args(item, stamp));
@@ -241,7 +250,7 @@ pub(crate) async fn exists_in_area(conn: &mut AnyConnection, table: &str, area: 
     Ok(found.is_some())
 }
 
-async fn child_exists(conn: &mut AnyConnection, area: AreaId, id: ChildId) -> StoreResult<()> {
+pub(crate) async fn child_exists(conn: &mut AnyConnection, area: AreaId, id: ChildId) -> StoreResult<()> {
     if exists_in_area(conn, "children", area, &id.to_string()).await? { Ok(()) } else { Err(StoreError::NotFound) }
 }
 
@@ -537,6 +546,9 @@ impl Store for SqlStore {
             ("user_teams", "user_id IN (SELECT id FROM users WHERE area_id = $1)"),
             ("user_children", "area_id = $1"),
             ("users", "area_id = $1"),
+            ("spend_rules", "area_id = $1"),
+            ("spend_lines", "area_id = $1"),
+            ("spend_imports", "area_id = $1"),
             ("payment_run_items", "area_id = $1"),
             ("payment_runs", "area_id = $1"),
             ("ledger_transfers", "area_id = $1"),
@@ -1552,5 +1564,38 @@ impl Store for SqlStore {
         stamp: &Stamp,
     ) -> StoreResult<PaymentRun> {
         money::cancel_payment_run(self, area, id, reason, stamp).await
+    }
+
+    async fn import_spend(
+        &self,
+        area: AreaId,
+        format: StatementFormat,
+        file_name: &str,
+        chunks: tokio::sync::mpsc::Receiver<SpendChunk>,
+        stamp: &Stamp,
+    ) -> StoreResult<SpendImported> {
+        spend::import_spend(self, area, format, file_name, chunks, stamp).await
+    }
+
+    async fn child_spend(&self, area: AreaId, child: ChildId, year: FinancialYear) -> StoreResult<Vec<StoredSpend>> {
+        let mut conn = self.pool.acquire().await?;
+        spend::child_spend(&mut conn, area, child, year).await
+    }
+
+    async fn put_spend_against_item(
+        &self,
+        area: AreaId,
+        child: ChildId,
+        line: &SpendLineRef,
+        item_key: Option<&str>,
+        remember: Option<LearnedField>,
+        stamp: &Stamp,
+    ) -> StoreResult<StoredSpend> {
+        spend::put_spend_against_item(self, area, child, line, item_key, remember, stamp).await
+    }
+
+    async fn child_money(&self, area: AreaId, child: ChildId, year: FinancialYear) -> StoreResult<ChildMoney> {
+        let mut conn = self.pool.acquire().await?;
+        spend::child_money_in(&mut conn, area, child, year).await
     }
 }

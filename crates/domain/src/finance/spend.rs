@@ -162,6 +162,11 @@ impl StatementFormat {
         }
     }
 
+    /// The name of the column holding the child's reference.
+    pub fn account_column(self) -> &'static str {
+        self.spec().iter().find(|c| c.role == Role::Account).map_or("account", |c| c.name)
+    }
+
     /// The format's columns in their documented order, each with whether a
     /// file must have it.
     pub fn columns(self) -> impl Iterator<Item = (&'static str, bool)> {
@@ -241,6 +246,11 @@ impl SpendRecord {
         &self.text[start..self.ends[i] as usize]
     }
 
+    /// The statement's transaction id, or an invoice's `number/line`.
+    pub fn transaction_id(&self) -> &str {
+        self.field(4)
+    }
+
     /// The line again, borrowing from the record.
     pub fn as_line(&self) -> SpendLine<'_> {
         let s = |i| self.field(i);
@@ -258,11 +268,11 @@ impl SpendRecord {
     }
 }
 
-impl SpendLine<'_> {
-    /// Where the transaction id is unique, with the child's account: a
-    /// statement's own ids are unique to the account (so the source is
-    /// empty), an invoice's number and line to the provider.
-    pub fn source(&self) -> &str {
+impl<'a> SpendLine<'a> {
+    /// Where the transaction id is unique: a statement's source is empty
+    /// (its format's ids are the bank's or the card portal's own), an
+    /// invoice's number and line are unique to the provider.
+    pub fn source(&self) -> &'a str {
         if self.item_key.is_some() { self.merchant } else { "" }
     }
 }

@@ -1,0 +1,58 @@
+-- Spend: statements of families' direct-payment accounts and prepaid
+-- cards, and providers' invoice lines, each put against a plan item by a
+-- rule or by a person. Keep in step with ../sqlite/0007_spend.sql.
+
+-- A file of spend imported: all of it or none of it.
+CREATE TABLE spend_imports (
+    area_id TEXT NOT NULL REFERENCES areas (id),
+    id TEXT NOT NULL,
+    format TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    lines BIGINT NOT NULL,
+    added BIGINT NOT NULL,
+    seen_before BIGINT NOT NULL,
+    matched BIGINT NOT NULL,
+    imported_at_ms BIGINT NOT NULL,
+    imported_by TEXT NOT NULL,
+    PRIMARY KEY (area_id, id)
+);
+
+-- One transaction or invoice line. A transaction is the same one again
+-- when its format, source (empty for a statement, the provider for an
+-- invoice) and id are: a file imported twice adds nothing. Signed pence:
+-- negative is money out. item_key and matched_by are empty until a rule or
+-- a person puts the line against an item.
+CREATE TABLE spend_lines (
+    area_id TEXT NOT NULL,
+    format TEXT NOT NULL,
+    source TEXT NOT NULL,
+    transaction_id TEXT NOT NULL,
+    child_id TEXT NOT NULL,
+    on_date TEXT NOT NULL,
+    amount_pence BIGINT NOT NULL,
+    description TEXT NOT NULL,
+    merchant TEXT NOT NULL,
+    category TEXT,
+    item_key TEXT,
+    matched_by TEXT,
+    import_id TEXT NOT NULL,
+    PRIMARY KEY (area_id, format, source, transaction_id),
+    FOREIGN KEY (area_id, child_id) REFERENCES children (area_id, id),
+    FOREIGN KEY (area_id, import_id) REFERENCES spend_imports (area_id, id)
+);
+CREATE INDEX spend_lines_by_child ON spend_lines (area_id, child_id, on_date);
+
+-- What a person taught Allot when they put a line against an item and
+-- ticked "remember this": later lines like it go to that item.
+CREATE TABLE spend_rules (
+    area_id TEXT NOT NULL,
+    child_id TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    field TEXT NOT NULL,
+    pattern TEXT NOT NULL,
+    item_key TEXT NOT NULL,
+    made_at_ms BIGINT NOT NULL,
+    made_by TEXT NOT NULL,
+    PRIMARY KEY (area_id, child_id, seq),
+    FOREIGN KEY (area_id, child_id) REFERENCES children (area_id, id)
+);
