@@ -7,13 +7,15 @@ use allot_domain::access::Role;
 use allot_domain::finance::bank::{BankChangeStatus, BankDetailsForm};
 use allot_domain::finance::ledger::{AccountKey, Applied, Phase, Transfer, TransferError, TransferKind};
 use allot_domain::finance::run::RunStatus;
+use allot_domain::finance::spend::{Columns, LearnedField, SpendRecord, StatementFormat};
 use allot_domain::ids::{TransferId, UserId};
+use allot_domain::invalid::LineError;
 use allot_domain::pathway::delegation::DelegationPolicy;
 use allot_domain::pathway::plan::ManagementRoute;
 use allot_domain::pathway::signoff::{Decider, DecisionForm, PlanStatus, Submission};
 use allot_domain::{AreaId, ChildId, FinancialYear, Pence};
 use allot_store::testing::TestDatabase;
-use allot_store::{SqlStore, Store, StoreError, on_both_engines};
+use allot_store::{SpendChunk, SpendImported, SpendLineRef, SqlStore, Store, StoreError, on_both_engines};
 use jiff::civil::date;
 
 on_both_engines!(
@@ -21,6 +23,7 @@ on_both_engines!(
     two_payment_runs_at_once_pay_nothing_twice,
     a_budget_is_not_overdrawn_without_an_approved_overspend,
     bank_details_change_only_when_a_second_person_confirms,
+    spend_is_imported_once_matched_to_items_and_counted_in_the_childs_money,
 );
 
 const SETTINGS: &str = include_str!("../../../../policies/example-finance.toml");
@@ -252,4 +255,104 @@ async fn bank_details_change_only_when_a_second_person_confirms(db: TestDatabase
         store.propose_bank_details(other, &account, &first, "x", &stamp("x")).await,
         Err(StoreError::NotFound)
     ));
+}
+
+const STATEMENT_HEADER: &str = "account,date,amount,description,merchant,transaction_id";
+
+/// Sends `lines` (of the generic format, from line 2) to an import, as the
+/// command line does, and ends it with `problems`.
+async fn import_statement(
+    store: &SqlStore,
+    area: AreaId,
+    lines: &[&str],
+    problems: Vec<LineError>,
+) -> Result<SpendImported, StoreError> {
+    let header: Vec<&str> = STATEMENT_HEADER.split(',').collect();
+    let columns = Columns::from_header(StatementFormat::Generic, &header).unwrap();
+    let records = lines
+        .iter()
+        .zip(2..)
+        .map(|(l, n)| SpendRecord::new(n, &columns.line(&l.split(',').collect::<Vec<_>>()).unwrap()))
+        .collect();
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    tx.send(SpendChunk::Lines(records)).await.unwrap();
+    tx.send(SpendChunk::End { lines: lines.len() as u64 + problems.len() as u64, problems }).await.unwrap();
+    drop(tx);
+    store.import_spend(area, StatementFormat::Generic, "statement.csv", rx, &stamp("finance")).await
+}
+
+async fn spend_is_imported_once_matched_to_items_and_counted_in_the_childs_money(db: TestDatabase) {
+    let store = db.store().await;
+    let (area, c) = agreed_child(&store, "E06000001").await;
+    confirmed_bank_details(&store, area, c).await;
+    let run = store.prepare_payment_run(area, date(2026, 11, 1), &stamp("finance")).await.unwrap().run.unwrap();
+    store.release_payment_run(area, run.id, &stamp("finance2")).await.unwrap();
+    let statement = [
+        "A-1,2026-11-02,-12.50,Swim,LEISURE CENTRE,TX-1",
+        "A-1,2026-11-03,-30.00,Cinema trip,Odeon,TX-2",
+        "A-1,2026-11-04,92.61,Direct payment,Wyvern Vale Council,TX-3",
+    ];
+    let first = import_statement(&store, area, &statement, vec![]).await.unwrap();
+    assert_eq!((first.lines, first.added, first.seen_before, first.matched), (3, 3, 0, 1));
+    let again = import_statement(&store, area, &statement, vec![]).await.unwrap();
+    assert_eq!((again.added, again.seen_before, again.matched), (0, 3, 0), "importing again adds nothing");
+
+    // A bad line anywhere, or a child the area does not have: nothing is written.
+    let bad = import_statement(
+        &store,
+        area,
+        &["A-1,2026-11-05,-1.00,x,y,TX-9", "B-404,2026-11-05,-1.00,x,y,TX-10"],
+        vec![LineError::new(4, "date", "enter a date like 2026-11-23")],
+    )
+    .await
+    .unwrap_err();
+    let StoreError::Lines(problems) = bad else { panic!("{bad:?}") };
+    let named: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        named,
+        ["3: account: no child in this area has the reference B-404", "4: date: enter a date like 2026-11-23"]
+    );
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    drop(tx);
+    let cut = store.import_spend(area, StatementFormat::Generic, "cut.csv", rx, &stamp("finance")).await;
+    assert!(matches!(cut, Err(StoreError::Refused(_))), "{cut:?}");
+    let year = FinancialYear::starting(2026);
+    let spend = store.child_spend(area, c, year).await.unwrap();
+    assert_eq!(spend.len(), 3);
+    assert_eq!((spend[0].item_key.as_deref(), spend[0].matched_by.as_deref()), (Some("item-1"), Some("merchant")));
+    assert_eq!((spend[1].item_key.as_deref(), spend[1].amount), (None, Pence::new(-3_000)));
+
+    // A person puts the cinema trip against the item and teaches Allot.
+    let line = SpendLineRef { format: StatementFormat::Generic, source: String::new(), transaction_id: "TX-2".into() };
+    let put = store
+        .put_spend_against_item(area, c, &line, Some("item-1"), Some(LearnedField::Merchant), &stamp("asha"))
+        .await
+        .unwrap();
+    assert_eq!((put.item_key.as_deref(), put.matched_by.as_deref()), (Some("item-1"), Some("person")));
+    let missing = store.put_spend_against_item(area, c, &line, Some("item-7"), None, &stamp("asha")).await;
+    assert!(matches!(missing, Err(StoreError::Refused(_))), "{missing:?}");
+    let learned = import_statement(&store, area, &["A-1,2026-11-20,-5.00,Popcorn,ODEON,TX-4"], vec![]).await.unwrap();
+    assert_eq!(learned.matched, 1, "lines like a person's are matched the same way");
+
+    // Budget £324.11; paid £92.61; spent £12.50 + £30.00 + £5.00.
+    let money = store.child_money(area, c, year).await.unwrap();
+    let row = &money.streams[0];
+    assert_eq!(
+        (row.budget, row.paid, row.committed, row.left),
+        (Pence::new(32_411), Pence::new(9_261), Pence::new(23_150), Pence::ZERO)
+    );
+    assert_eq!(
+        (row.spent, row.items[0].spent, row.items[0].annual),
+        (Pence::new(4_750), Pence::new(4_750), Pence::new(65_000))
+    );
+    let dp = money.direct_payment.unwrap();
+    assert_eq!((dp.paid_in, dp.spent, dp.balance), (Pence::new(9_261), Pence::new(4_750), Pence::new(4_511)));
+    assert_eq!((dp.first_paid_on, dp.last_spend_on), (Some(date(2026, 11, 1)), Some(date(2026, 11, 20))), "paid on the run's day");
+    assert_eq!((money.not_in_plan, money.other_money_in), (Pence::ZERO, Pence::new(9_261)));
+
+    // Another area sees none of it.
+    let (other, _, _) = area_with_staff(&store, "E06000002").await;
+    assert!(matches!(store.child_spend(other, c, year).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.child_money(other, c, year).await, Err(StoreError::NotFound)));
+    assert!(store.verify().await.unwrap().is_empty());
 }
