@@ -60,6 +60,7 @@ on_both_engines!(
     users_audit_and_subject_access_from_the_command_line,
     delegation_policies_are_checked_and_published_as_versions,
     a_payment_run_writes_a_bacs_file_and_a_journal_and_pays_nothing_twice,
+    a_statement_is_imported_whole_or_not_at_all_and_once,
 );
 
 async fn users_audit_and_subject_access_from_the_command_line(db: TestDatabase) {
@@ -287,5 +288,50 @@ async fn a_payment_run_writes_a_bacs_file_and_a_journal_and_pays_nothing_twice(d
     assert!(journal.starts_with("run,processing_day,transfer_id,"));
     let again = ok(&allot(&db, &args));
     assert!(again.contains("Nothing new is due"), "{again}");
+    assert!(ok(&allot(&db, &["verify"])).contains("no problems"));
+}
+
+async fn a_statement_is_imported_whole_or_not_at_all_and_once(db: TestDatabase) {
+    ok(&allot(&db, &["demo", "--children", "60", "--seed", "3", "--no-serve"]));
+    let dir = tempfile::tempdir().unwrap();
+    let header = "account,date,amount,description,merchant,transaction_id\n";
+    let broken = write(
+        dir.path(),
+        "broken.csv",
+        &format!(
+            "{header}WV-0000005,2026-11-02,-14.50,PA wages item-1,A personal assistant,TX-1\n\
+             WV-9999999,2026-11-02,-1.00,x,y,TX-2\nWV-0000005,2026-11-31,ten pounds,x,y,TX-3\n"
+        ),
+    );
+    let out = allot(&db, &["import", "statement", &broken, "--format", "generic"]);
+    assert!(!out.status.success());
+    let errors = text(&out.stderr);
+    for expected in [
+        "broken.csv:3: account: no child in this area has the reference WV-9999999",
+        "broken.csv:4: date: enter a date like 2026-11-23",
+        "broken.csv:4: amount: enter an amount like -12.50",
+        "3 problems to correct. Nothing was changed.",
+    ] {
+        assert!(errors.contains(expected), "{expected} in {errors}");
+    }
+    let card = write(dir.path(), "card.csv", "Card Holder Reference,Transaction Date,Credit\n");
+    let out = allot(&db, &["import", "statement", &card, "--format", "prepaid_card"]);
+    assert!(text(&out.stderr).contains("card.csv:1: Debit: this column is missing"), "{}", text(&out.stderr));
+
+    let good = write(
+        dir.path(),
+        "statement.csv",
+        &format!(
+            "{header}WV-0000005,2026-11-02,-14.50,PA wages item-1,A personal assistant,TX-1\n\
+             WV-0000005,2026-11-03,-20.00,Cinema,Odeon,TX-2\n"
+        ),
+    );
+    let first = ok(&allot(&db, &["import", "statement", &good, "--format", "generic"]));
+    assert!(
+        first.contains("2 lines; 2 new, 0 seen before (skipped); 1 put against plan items, 1 left for a person"),
+        "{first}"
+    );
+    let again = ok(&allot(&db, &["import", "statement", &good, "--format", "generic"]));
+    assert!(again.contains("2 lines; 0 new, 2 seen before (skipped)"), "{again}");
     assert!(ok(&allot(&db, &["verify"])).contains("no problems"));
 }

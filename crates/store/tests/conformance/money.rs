@@ -347,7 +347,11 @@ async fn spend_is_imported_once_matched_to_items_and_counted_in_the_childs_money
     );
     let dp = money.direct_payment.unwrap();
     assert_eq!((dp.paid_in, dp.spent, dp.balance), (Pence::new(9_261), Pence::new(4_750), Pence::new(4_511)));
-    assert_eq!((dp.first_paid_on, dp.last_spend_on), (Some(date(2026, 11, 1)), Some(date(2026, 11, 20))), "paid on the run's day");
+    assert_eq!(
+        (dp.first_paid_on, dp.last_spend_on),
+        (Some(date(2026, 11, 1)), Some(date(2026, 11, 20))),
+        "paid on the run's day"
+    );
     assert_eq!((money.not_in_plan, money.other_money_in), (Pence::ZERO, Pence::new(9_261)));
 
     // Another area sees none of it.
