@@ -7,7 +7,9 @@
 pub mod bacs;
 pub mod bank;
 pub mod budget;
+pub mod dp_audit;
 pub mod ledger;
+pub mod monitoring;
 pub mod run;
 pub mod settings;
 pub mod spend;
