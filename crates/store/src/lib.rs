@@ -16,6 +16,7 @@ mod access;
 mod audit;
 mod migrate;
 mod money;
+mod monitoring;
 mod pathway;
 mod rows;
 mod spend;
@@ -24,6 +25,7 @@ pub mod testing;
 mod url;
 
 pub use access::SessionChange;
+pub use monitoring::{DirectPaymentReview, DpAudit, RecordedAuditEvent};
 pub use spend::{SpendChunk, SpendImported, SpendLineRef, StoredSpend};
 pub use sql::SqlStore;
 pub use url::{DatabaseUrl, Engine};
@@ -35,11 +37,13 @@ use allot_domain::child::{Child, ChildDetails};
 use allot_domain::consent::{Consent, ConsentDetails};
 use allot_domain::family::{FamilyMember, FamilyMemberDetails};
 use allot_domain::finance::bank::{BankChange, BankDetails};
+use allot_domain::finance::dp_audit::AuditEvent;
 use allot_domain::finance::ledger::{AccountKey, Applied, Balances, Transfer, TransferError};
 use allot_domain::finance::run::{Held, RunStatus};
 use allot_domain::finance::settings::FinanceSettings;
 use allot_domain::finance::spend::{LearnedField, StatementFormat};
 use allot_domain::finance::statement::ChildMoney;
+use allot_domain::ids::DpAuditId;
 use allot_domain::ids::PaymentRunId;
 use allot_domain::ids::RasPolicyId;
 use allot_domain::ids::{InvolvementId, UserId};
@@ -645,4 +649,32 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> StoreResult<StoredSpend>;
     /// A child's money in a financial year, per stream and route.
     async fn child_money(&self, area: AreaId, child: ChildId, year: FinancialYear) -> StoreResult<ChildMoney>;
+
+    // Watching over direct payments
+    /// Every family with a direct-payment account: balance, alerts, the
+    /// next audit. Needs the area's finance settings.
+    async fn direct_payment_reviews(
+        &self,
+        area: AreaId,
+        today: jiff::civil::Date,
+    ) -> StoreResult<Vec<DirectPaymentReview>>;
+    /// Starts an audit of a child's direct payment (one at a time).
+    async fn start_dp_audit(
+        &self,
+        area: AreaId,
+        child: ChildId,
+        on: jiff::civil::Date,
+        stamp: &Stamp,
+    ) -> StoreResult<DpAudit>;
+    /// Records what happened next in an audit, if the domain's rules allow
+    /// it; a recovery is posted to the ledger with it.
+    async fn record_dp_audit_event(
+        &self,
+        area: AreaId,
+        audit: DpAuditId,
+        event: &AuditEvent,
+        stamp: &Stamp,
+    ) -> StoreResult<DpAudit>;
+    /// A child's direct-payment audits, oldest first.
+    async fn dp_audits(&self, area: AreaId, child: ChildId) -> StoreResult<Vec<DpAudit>>;
 }

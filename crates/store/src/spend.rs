@@ -226,7 +226,11 @@ async fn matcher(conn: &mut AnyConnection, area: AreaId, child: ChildId) -> Stor
 }
 
 /// The content of the child's latest agreed plan.
-async fn current_plan(conn: &mut AnyConnection, area: AreaId, child: ChildId) -> StoreResult<Option<PlanContent>> {
+pub(crate) async fn current_plan(
+    conn: &mut AnyConnection,
+    area: AreaId,
+    child: ChildId,
+) -> StoreResult<Option<PlanContent>> {
     let versions = pathway::plan_versions(conn, area, Some(child)).await?;
     Ok(versions
         .into_iter()
@@ -485,11 +489,12 @@ pub(crate) async fn child_money_in(
     .await?;
     let transfers = rows.iter().map(|r| stored_transfer(r).map(|s| s.transfer)).collect::<StoreResult<Vec<_>>>()?;
     let invoice = StatementFormat::ProviderInvoice.code();
-    let totals: Vec<(Option<String>, String, i64, i64, Option<String>)> = sqlx::query_as(
+    let totals: Vec<(Option<String>, String, i64, i64, Option<String>, i64)> = sqlx::query_as(
         "SELECT item_key, format, \
          CAST(SUM(CASE WHEN amount_pence < 0 THEN -amount_pence ELSE 0 END) AS BIGINT), \
          CAST(SUM(CASE WHEN amount_pence > 0 THEN amount_pence ELSE 0 END) AS BIGINT), \
-         MAX(CASE WHEN amount_pence < 0 THEN on_date END) \
+         MAX(CASE WHEN amount_pence < 0 THEN on_date END), \
+         CAST(SUM(CASE WHEN amount_pence < 0 THEN 1 ELSE 0 END) AS BIGINT) \
          FROM spend_lines WHERE area_id = $1 AND child_id = $2 AND on_date >= $3 AND on_date <= $4 \
          GROUP BY item_key, format",
     )
@@ -504,11 +509,12 @@ pub(crate) async fn child_money_in(
     };
     let spend = totals
         .into_iter()
-        .map(|(item_key, format, out, money_in, last_out)| {
+        .map(|(item_key, format, out, money_in, last_out, out_lines)| {
             Ok(SpendTotal {
                 item_key,
                 invoiced: format == invoice,
                 out: Pence::new(out),
+                out_lines: u64::try_from(out_lines).unwrap_or_default(),
                 money_in: Pence::new(money_in),
                 last_out: date(last_out, "on_date")?,
             })

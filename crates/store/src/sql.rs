@@ -6,8 +6,8 @@ use crate::{
     PublishedFinanceSettings, RunOutcome, Session, SessionChange, Store, StoreError, StoreResult, StoredCaseRecord,
     StoredEvent, StoredTransfer, access, audit, migrate,
 };
-use crate::{SpendChunk, SpendImported, SpendLineRef, StoredSpend};
-use crate::{money, pathway, spend};
+use crate::{DirectPaymentReview, DpAudit, SpendChunk, SpendImported, SpendLineRef, StoredSpend};
+use crate::{money, monitoring, pathway, spend};
 use allot_domain::access::ChildFacts;
 use allot_domain::access::ChildScope;
 use allot_domain::audit::{AuditEntry, Checkpoint, SealedEntry};
@@ -16,11 +16,12 @@ use allot_domain::consent::{Consent, ConsentDetails, ConsentGiver};
 use allot_domain::dates::{age_on, date_in_england};
 use allot_domain::family::{FamilyMember, FamilyMemberDetails};
 use allot_domain::finance::bank::{BankChange, BankDetails};
+use allot_domain::finance::dp_audit::AuditEvent;
 use allot_domain::finance::ledger::{AccountKey, Applied, Balances, Transfer};
 use allot_domain::finance::spend::{LearnedField, StatementFormat};
 use allot_domain::finance::statement::ChildMoney;
-use allot_domain::ids::PaymentRunId;
 use allot_domain::ids::RasPolicyId;
+use allot_domain::ids::{DpAuditId, PaymentRunId};
 use allot_domain::ids::{InvolvementId, UserId};
 use allot_domain::involvement::{Involvement, InvolvementDetails};
 use allot_domain::organisation::{Area, Organisation};
@@ -546,6 +547,8 @@ impl Store for SqlStore {
             ("user_teams", "user_id IN (SELECT id FROM users WHERE area_id = $1)"),
             ("user_children", "area_id = $1"),
             ("users", "area_id = $1"),
+            ("dp_audit_events", "area_id = $1"),
+            ("dp_audits", "area_id = $1"),
             ("spend_rules", "area_id = $1"),
             ("spend_lines", "area_id = $1"),
             ("spend_imports", "area_id = $1"),
@@ -1597,5 +1600,37 @@ impl Store for SqlStore {
     async fn child_money(&self, area: AreaId, child: ChildId, year: FinancialYear) -> StoreResult<ChildMoney> {
         let mut conn = self.pool.acquire().await?;
         spend::child_money_in(&mut conn, area, child, year).await
+    }
+
+    async fn direct_payment_reviews(
+        &self,
+        area: AreaId,
+        today: jiff::civil::Date,
+    ) -> StoreResult<Vec<DirectPaymentReview>> {
+        monitoring::direct_payment_reviews(self, area, today).await
+    }
+
+    async fn start_dp_audit(
+        &self,
+        area: AreaId,
+        child: ChildId,
+        on: jiff::civil::Date,
+        stamp: &Stamp,
+    ) -> StoreResult<DpAudit> {
+        monitoring::start_dp_audit(self, area, child, on, stamp).await
+    }
+
+    async fn record_dp_audit_event(
+        &self,
+        area: AreaId,
+        audit: DpAuditId,
+        event: &AuditEvent,
+        stamp: &Stamp,
+    ) -> StoreResult<DpAudit> {
+        monitoring::record_dp_audit_event(self, area, audit, event, stamp).await
+    }
+
+    async fn dp_audits(&self, area: AreaId, child: ChildId) -> StoreResult<Vec<DpAudit>> {
+        monitoring::dp_audits(self, area, child).await
     }
 }

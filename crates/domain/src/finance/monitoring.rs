@@ -10,9 +10,12 @@
 //! look.
 
 use crate::code_list;
+use crate::finance::budget::{Payee, annual_amounts};
 use crate::finance::dp_audit::long_date;
 use crate::finance::settings::Monitoring;
+use crate::finance::statement::ChildMoney;
 use crate::money::Pence;
+use crate::pathway::content::PlanContent;
 use jiff::Span;
 use jiff::civil::Date;
 
@@ -40,6 +43,26 @@ pub struct DirectPaymentPicture {
     pub unplanned_lines: u64,
     /// The plan's items, in the plan's order.
     pub items: Vec<ItemSpend>,
+}
+
+impl DirectPaymentPicture {
+    /// The picture from a child's money in the year and their current plan.
+    pub fn of(money: &ChildMoney, plan: Option<&PlanContent>) -> DirectPaymentPicture {
+        let family =
+            plan.map(annual_amounts).into_iter().flatten().filter(|((_, _, payee), _)| *payee == Payee::Family);
+        let dp = money.direct_payment;
+        DirectPaymentPicture {
+            annual_direct_payment: Pence::checked_sum(family.map(|(_, amount)| amount)).unwrap_or(Pence::ZERO),
+            balance: dp.map_or(Pence::ZERO, |d| d.balance),
+            first_paid_on: dp.and_then(|d| d.first_paid_on),
+            last_spend_on: dp.and_then(|d| d.last_spend_on),
+            unplanned_spend: money.not_in_plan,
+            unplanned_lines: money.not_in_plan_lines,
+            items: (money.streams.iter().flat_map(|s| &s.items))
+                .map(|i| ItemSpend { key: i.key.clone(), name: i.what.clone(), annual: i.annual, spent: i.spent })
+                .collect(),
+        }
+    }
 }
 
 code_list!(

@@ -28,8 +28,9 @@ pub struct SpendTotal {
     pub item_key: Option<String>,
     /// Lines from providers' invoices (not from the family's account).
     pub invoiced: bool,
-    /// Money out, as a positive amount.
+    /// Money out, as a positive amount, and on how many lines.
     pub out: Pence,
+    pub out_lines: u64,
     /// Money in (refunds, credits), as a positive amount.
     pub money_in: Pence,
     /// The day of the latest money out, if any.
@@ -91,6 +92,7 @@ pub struct ChildMoney {
     /// Money out not against an item of the current plan: not yet put
     /// against one, or against an item the plan no longer has.
     pub not_in_plan: Pence,
+    pub not_in_plan_lines: u64,
     /// Money in on statements and credits on invoices (refunds, top-ups).
     pub other_money_in: Pence,
 }
@@ -174,13 +176,17 @@ pub fn child_money(
 
     let mut spent_by_item: BTreeMap<&str, Pence> = BTreeMap::new();
     let mut not_in_plan = Pence::ZERO;
+    let mut not_in_plan_lines = 0;
     let mut other_money_in = Pence::ZERO;
     let items = plan.map_or(&[][..], |p| &p.items[..]);
     for s in spend {
         add(&mut other_money_in, s.money_in);
         match s.item_key.as_deref().filter(|k| items.iter().any(|i| i.key == *k)) {
             Some(key) => add(spent_by_item.entry(key).or_default(), s.out),
-            None => add(&mut not_in_plan, s.out),
+            None => {
+                add(&mut not_in_plan, s.out);
+                not_in_plan_lines += s.out_lines;
+            }
         }
     }
     for item in items {
@@ -206,6 +212,7 @@ pub fn child_money(
         streams: rows.into_values().collect(),
         direct_payment: (dp_paid || dp.spent > Pence::ZERO).then_some(dp),
         not_in_plan,
+        not_in_plan_lines,
         other_money_in,
     }
 }

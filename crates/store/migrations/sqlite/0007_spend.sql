@@ -1,4 +1,4 @@
--- Spend: statements of families' direct-payment accounts and prepaid
+-- Spend and direct-payment audits: statements of families' direct-payment accounts and prepaid
 -- cards, and providers' invoice lines, each put against a plan item by a
 -- rule or by a person. Keep in step with ../postgres/0007_spend.sql.
 
@@ -55,4 +55,27 @@ CREATE TABLE spend_rules (
     made_by TEXT NOT NULL,
     PRIMARY KEY (area_id, child_id, seq),
     FOREIGN KEY (area_id, child_id) REFERENCES children (area_id, id)
+);
+
+-- Audits of a child's direct payment: the events of each, in order, only
+-- ever added to (the domain's dp_audit works out where an audit stands).
+CREATE TABLE dp_audits (
+    area_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    child_id TEXT NOT NULL,
+    events BIGINT NOT NULL,
+    PRIMARY KEY (area_id, id),
+    FOREIGN KEY (area_id, child_id) REFERENCES children (area_id, id)
+);
+CREATE INDEX dp_audits_by_child ON dp_audits (area_id, child_id);
+
+CREATE TABLE dp_audit_events (
+    area_id TEXT NOT NULL,
+    audit_id TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    event TEXT NOT NULL,
+    recorded_at_ms BIGINT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    PRIMARY KEY (area_id, audit_id, seq),
+    FOREIGN KEY (area_id, audit_id) REFERENCES dp_audits (area_id, id)
 );

@@ -5,7 +5,9 @@
 use super::{area_with_staff, child, pathway::plan, stamp};
 use allot_domain::access::Role;
 use allot_domain::finance::bank::{BankChangeStatus, BankDetailsForm};
+use allot_domain::finance::dp_audit::{AuditEvent, AuditStep};
 use allot_domain::finance::ledger::{AccountKey, Applied, Phase, Transfer, TransferError, TransferKind};
+use allot_domain::finance::monitoring::AlertKind;
 use allot_domain::finance::run::RunStatus;
 use allot_domain::finance::spend::{Columns, LearnedField, SpendRecord, StatementFormat};
 use allot_domain::ids::{TransferId, UserId};
@@ -15,7 +17,7 @@ use allot_domain::pathway::plan::ManagementRoute;
 use allot_domain::pathway::signoff::{Decider, DecisionForm, PlanStatus, Submission};
 use allot_domain::{AreaId, ChildId, FinancialYear, Pence};
 use allot_store::testing::TestDatabase;
-use allot_store::{SpendChunk, SpendImported, SpendLineRef, SqlStore, Store, StoreError, on_both_engines};
+use allot_store::{DpAudit, SpendChunk, SpendImported, SpendLineRef, SqlStore, Store, StoreError, on_both_engines};
 use jiff::civil::date;
 
 on_both_engines!(
@@ -24,6 +26,7 @@ on_both_engines!(
     a_budget_is_not_overdrawn_without_an_approved_overspend,
     bank_details_change_only_when_a_second_person_confirms,
     spend_is_imported_once_matched_to_items_and_counted_in_the_childs_money,
+    a_direct_payment_is_watched_and_money_is_recovered_only_after_a_notice,
 );
 
 const SETTINGS: &str = include_str!("../../../../policies/example-finance.toml");
@@ -359,4 +362,70 @@ async fn spend_is_imported_once_matched_to_items_and_counted_in_the_childs_money
     assert!(matches!(store.child_spend(other, c, year).await, Err(StoreError::NotFound)));
     assert!(matches!(store.child_money(other, c, year).await, Err(StoreError::NotFound)));
     assert!(store.verify().await.unwrap().is_empty());
+}
+
+async fn a_direct_payment_is_watched_and_money_is_recovered_only_after_a_notice(db: TestDatabase) {
+    let store = db.store().await;
+    let (area, c) = agreed_child(&store, "E06000001").await;
+    confirmed_bank_details(&store, area, c).await;
+    let run = store.prepare_payment_run(area, date(2026, 11, 1), &stamp("finance")).await.unwrap().run.unwrap();
+    store.release_payment_run(area, run.id, &stamp("finance2")).await.unwrap();
+
+    // £650 a year is £12.50 a week: £92.61 paid is under 8 weeks' worth,
+    // but nothing spent for more than 8 weeks after the payment is noticed.
+    let reviews = store.direct_payment_reviews(area, date(2027, 1, 10)).await.unwrap();
+    assert_eq!(reviews.len(), 1);
+    let review = &reviews[0];
+    assert_eq!((review.reference.as_str(), review.balance), ("A-1", Pence::new(9_261)));
+    let kinds: Vec<AlertKind> = review.alerts.iter().map(|a| a.kind).collect();
+    assert_eq!(kinds, [AlertKind::NoSpend]);
+    assert_eq!(review.audit_due, Some(date(2027, 2, 1)), "within 3 months of the first payment");
+    assert!(store.direct_payment_reviews(area, date(2026, 12, 26)).await.unwrap()[0].alerts.is_empty());
+
+    let today = allot_domain::dates::date_in_england(jiff::Timestamp::now());
+    let audit = store.start_dp_audit(area, c, today, &stamp("finance")).await.unwrap();
+    assert!(matches!(store.start_dp_audit(area, c, today, &stamp("finance")).await, Err(StoreError::Refused(_))));
+    let record = |event: AuditEvent| {
+        let store = &store;
+        async move { store.record_dp_audit_event(area, audit.id, &event, &stamp("finance")).await }
+    };
+    let refused = |r: Result<DpAudit, StoreError>| match r {
+        Err(StoreError::Refused(why)) => why,
+        other => panic!("{other:?}"),
+    };
+    let findings = |pence: i64| AuditEvent::FindingsRecorded {
+        on: today,
+        findings: "No spend since the first payment".into(),
+        proposed_recovery: Pence::new(pence),
+        reasons: Some("The personal assistant has not started".into()),
+    };
+    assert!(refused(record(findings(9_262)).await).contains("at most £92.61"), "more than the balance");
+    record(findings(5_000)).await.unwrap();
+    let early = refused(record(AuditEvent::RecoveryPosted { on: today, amount: Pence::new(5_000) }).await);
+    assert!(early.contains("send the family a notice"), "{early}");
+    let short = today.checked_add(jiff::Span::new().days(27)).unwrap();
+    let notice = |response_by| AuditEvent::NoticeSent { on: today, response_by };
+    assert!(refused(record(notice(short)).await).contains("at least 28 days"));
+    record(notice(today.checked_add(jiff::Span::new().days(28)).unwrap())).await.unwrap();
+    let waiting = refused(record(AuditEvent::RecoveryPosted { on: today, amount: Pence::new(5_000) }).await);
+    assert!(waiting.contains("nothing can be recovered before then unless they agree"), "{waiting}");
+    let family = AccountKey::DirectPayment { child: c };
+    let paid_in = |accounts: Vec<(AccountKey, allot_domain::finance::ledger::Balances)>| {
+        accounts.into_iter().find(|(k, _)| *k == family).map(|(_, b)| b.posted_net()).unwrap()
+    };
+    assert_eq!(paid_in(store.ledger_accounts(area, Some(c)).await.unwrap()), Pence::new(9_261), "nothing moved");
+
+    let agreed = AuditEvent::FamilyResponded { on: today, agreed: true, response: "Yes, that is fair".into() };
+    record(agreed).await.unwrap();
+    let done = record(AuditEvent::RecoveryPosted { on: today, amount: Pence::new(5_000) }).await.unwrap();
+    assert_eq!((done.state.step(), done.events.len()), (AuditStep::Recovered, 5));
+    assert_eq!(done.events[4].by.as_str(), "finance");
+    assert_eq!(paid_in(store.ledger_accounts(area, Some(c)).await.unwrap()), Pence::new(4_261));
+    assert_eq!(store.verify_ledger(area).await.unwrap(), Vec::<String>::new());
+    assert_eq!(store.dp_audits(area, c).await.unwrap(), vec![done]);
+    let (other, _, _) = area_with_staff(&store, "E06000002").await;
+    assert!(matches!(store.dp_audits(other, c).await, Err(StoreError::NotFound)));
+    let closed = AuditEvent::Closed { on: today, outcome: "x".into() };
+    let elsewhere = store.record_dp_audit_event(other, audit.id, &closed, &stamp("x")).await;
+    assert!(matches!(elsewhere, Err(StoreError::NotFound)));
 }

@@ -46,6 +46,7 @@ fn total(item_key: Option<&str>, invoiced: bool, out: i64, money_in: i64) -> Spe
         item_key: item_key.map(str::to_owned),
         invoiced,
         out: Pence::new(out),
+        out_lines: u64::from(out > 0),
         money_in: Pence::new(money_in),
         last_out: None,
     }
@@ -88,7 +89,10 @@ fn each_stream_shows_its_budget_reserved_paid_spent_and_left_to_the_penny() {
         (Pence::new(260_000), Pence::new(20_000), Pence::new(240_000), Pence::new(12_345), Pence::ZERO)
     );
     // Unmatched spend and spend on an item the plan no longer has.
-    assert_eq!((money.not_in_plan, money.other_money_in), (Pence::new(1_999), Pence::new(2_500)));
+    assert_eq!(
+        (money.not_in_plan, money.not_in_plan_lines, money.other_money_in),
+        (Pence::new(1_999), 2, Pence::new(2_500))
+    );
     assert_eq!(
         money.direct_payment,
         Some(DirectPaymentAccount {
