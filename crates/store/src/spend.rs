@@ -10,7 +10,7 @@
 
 use crate::money::{TRANSFER_COLUMNS, stored_transfer};
 use crate::rows::Reader;
-use crate::sql::{SqlStore, child_exists, log_change, values_rows};
+use crate::sql::{SqlStore, child_exists, log_change};
 use crate::{Engine, StoreError, StoreResult, audit, pathway};
 use allot_domain::finance::spend::{ItemMatcher, LearnedField, LearnedRule, SpendRecord, StatementFormat};
 use allot_domain::finance::statement::{ChildMoney, SpendTotal, child_money};
@@ -19,8 +19,8 @@ use allot_domain::invalid::LineError;
 use allot_domain::pathway::content::PlanContent;
 use allot_domain::{AreaId, ChildId, FinancialYear, Pence, Stamp};
 use jiff::civil::Date;
+use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
 use std::collections::{BTreeMap, HashMap};
 use tokio::sync::mpsc::Receiver;
 
@@ -67,11 +67,14 @@ pub struct StoredSpend {
 }
 
 /// Columns a line is inserted with, in order.
-const INSERT_COLUMNS: &str = "area_id, format, source, transaction_id, child_id, on_date, amount_pence, description, \
-     merchant, category, item_key, matched_by, import_id";
-const WIDTH: usize = 13;
-/// Lines to a statement: about 30,000 values.
-const CHUNK: usize = 2_300;
+const INSERT_COLUMNS: &str = "area_id, child_id, format, source, transaction_id, on_date, amount_pence, description, \
+     merchant, category, item_key, matched_by, import_id, import_line";
+
+/// A line as the insert reads it from JSON: child id, source, transaction
+/// id, date, pence, description, merchant, category, item key, rule, and
+/// the file's line number.
+type JsonLine<'a> =
+    (&'a str, &'a str, &'a str, Date, i64, &'a str, &'a str, Option<&'a str>, Option<&'a str>, Option<&'a str>, u64);
 
 /// A child's plan items, for matching, worked out once per import.
 struct ChildMatcher {
@@ -89,8 +92,6 @@ struct Import {
     /// Child reference → the child (`None`: no such child in the area).
     children: HashMap<String, Option<ChildId>>,
     matchers: HashMap<ChildId, ChildMatcher>,
-    /// Dates as stored text, made once each.
-    dates: HashMap<Date, String>,
     problems: Vec<LineError>,
     done: SpendImported,
     /// Child id → lines added and matched, for the audit trail.
@@ -131,7 +132,6 @@ impl Import {
                     format!("no child in this area has the reference {}", line.account),
                 ));
             }
-            self.dates.entry(line.date).or_insert_with(|| line.date.to_string());
             children.push(child);
         }
         // After the first problem nothing more is written; the rest of the
@@ -139,10 +139,7 @@ impl Import {
         if !self.problems.is_empty() {
             return Ok(());
         }
-        for (records, children) in records.chunks(CHUNK).zip(children.chunks(CHUNK)) {
-            self.insert(conn, records, children).await?;
-        }
-        Ok(())
+        self.insert(conn, &records, &children).await
     }
 
     async fn insert(
@@ -151,42 +148,85 @@ impl Import {
         records: &[SpendRecord],
         children: &[Option<ChildId>],
     ) -> StoreResult<()> {
+        // The lines travel as one JSON array bound to one parameter: binding
+        // a dozen values a line costs more than the database's own work.
+        let from = match self.engine {
+            Engine::Sqlite => "json_each($4)",
+            Engine::Postgres => "json_array_elements($4::json) AS j(value)",
+        };
         let sql = format!(
-            "INSERT INTO spend_lines ({INSERT_COLUMNS}) VALUES {} \
-             ON CONFLICT (area_id, format, source, transaction_id) DO NOTHING RETURNING child_id, matched_by",
-            values_rows(self.engine, records.len(), WIDTH)
+            "INSERT INTO spend_lines ({INSERT_COLUMNS}) SELECT $1, value ->> 0, $2, value ->> 1, value ->> 2, \
+             value ->> 3, CAST(value ->> 4 AS BIGINT), value ->> 5, value ->> 6, value ->> 7, value ->> 8, \
+             value ->> 9, $3, CAST(value ->> 10 AS BIGINT) FROM {from} WHERE true \
+             ON CONFLICT (area_id, child_id, format, source, transaction_id) DO NOTHING"
         );
-        let mut q = sqlx::query(&sql);
-        for (r, child) in records.iter().zip(children) {
-            let line = r.as_line();
-            let child = &self.matchers[&child.expect("checked")];
-            let found = child.matcher.match_line(&line);
-            q = q
-                .bind(self.area_text.as_str())
-                .bind(self.format.code())
-                .bind(line.source())
-                .bind(r.transaction_id())
-                .bind(child.id.as_str())
-                .bind(self.dates[&line.date].as_str())
-                .bind(line.amount.pence())
-                .bind(line.description)
-                .bind(line.merchant)
-                .bind(line.category)
-                .bind(found.map(|(key, _)| key))
-                .bind(found.map(|(_, rule)| rule.code()))
-                .bind(self.import_text.as_str());
-        }
-        let added = q.fetch_all(&mut *conn).await?;
-        for row in &added {
-            let child: String = row.try_get(0)?;
-            let matched = row.try_get::<Option<String>, _>(1)?.is_some();
-            let counts = self.per_child.entry(child).or_default();
+        let lines: Vec<JsonLine<'_>> = records
+            .iter()
+            .zip(children)
+            .map(|(r, child)| {
+                let line = r.as_line();
+                let child = &self.matchers[&child.expect("checked")];
+                let found = child.matcher.match_line(&line);
+                (
+                    child.id.as_str(),
+                    line.source(),
+                    r.transaction_id(),
+                    line.date,
+                    line.amount.pence(),
+                    line.description,
+                    line.merchant,
+                    line.category,
+                    found.map(|(key, _)| key),
+                    found.map(|(_, rule)| rule.code()),
+                    r.line,
+                )
+            })
+            .collect();
+        let json = serde_json::to_string(&lines).map_err(|e| StoreError::Corrupt(format!("spend lines: {e}")))?;
+        let added = sqlx::query(&sql)
+            .bind(&self.area_text)
+            .bind(self.format.code())
+            .bind(&self.import_text)
+            .bind(&json)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+        // Usually every line is new. When some were seen before, ask which
+        // lines this import added (by their line numbers: a file may repeat
+        // a transaction), so the counts stay exact. (Returning a
+        // row per line from the insert costs a thread switch per line.)
+        let new: Vec<bool> = if added == lines.len() as u64 {
+            vec![true; lines.len()]
+        } else {
+            let (from, index) = match self.engine {
+                Engine::Sqlite => ("json_each($4) AS j", "j.key"),
+                Engine::Postgres => ("json_array_elements($4::json) WITH ORDINALITY AS j(value, n)", "j.n - 1"),
+            };
+            let ours: Vec<(i64,)> = sqlx::query_as(&format!(
+                "SELECT CAST({index} AS BIGINT) FROM {from} JOIN spend_lines s ON s.area_id = $1 \
+                 AND s.child_id = j.value ->> 0 AND s.format = $2 AND s.source = j.value ->> 1 \
+                 AND s.transaction_id = j.value ->> 2 \
+                 WHERE s.import_id = $3 AND s.import_line = CAST(j.value ->> 10 AS BIGINT)"
+            ))
+            .bind(&self.area_text)
+            .bind(self.format.code())
+            .bind(&self.import_text)
+            .bind(&json)
+            .fetch_all(&mut *conn)
+            .await?;
+            let mut new = vec![false; lines.len()];
+            ours.into_iter().filter_map(|(i,)| usize::try_from(i).ok()).for_each(|i| new[i] = true);
+            new
+        };
+        for (line, _) in lines.iter().zip(&new).filter(|(_, new)| **new) {
+            let matched = line.9.is_some();
+            let counts = self.per_child.entry(line.0.to_owned()).or_default();
             counts.0 += 1;
             counts.1 += u64::from(matched);
             self.done.matched += u64::from(matched);
         }
-        self.done.added += added.len() as u64;
-        self.done.seen_before += (records.len() - added.len()) as u64;
+        self.done.added += added;
+        self.done.seen_before += lines.len() as u64 - added;
         Ok(())
     }
 }
@@ -257,7 +297,6 @@ pub(crate) async fn import_spend(
         engine: db.engine,
         children: HashMap::new(),
         matchers: HashMap::new(),
-        dates: HashMap::new(),
         problems: Vec::new(),
         done: SpendImported { id, lines: 0, added: 0, seen_before: 0, matched: 0 },
         per_child: BTreeMap::new(),

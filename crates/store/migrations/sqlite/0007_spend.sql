@@ -1,6 +1,7 @@
--- Spend and direct-payment audits: statements of families' direct-payment accounts and prepaid
--- cards, and providers' invoice lines, each put against a plan item by a
--- rule or by a person. Keep in step with ../postgres/0007_spend.sql.
+-- Spend and direct-payment audits: statements of families' direct-payment
+-- accounts and prepaid cards, and providers' invoice lines, each put against
+-- a plan item by a rule or by a person; audits of direct payments.
+-- Keep in step with ../postgres/0007_spend.sql.
 
 -- A file of spend imported: all of it or none of it.
 CREATE TABLE spend_imports (
@@ -18,16 +19,22 @@ CREATE TABLE spend_imports (
 );
 
 -- One transaction or invoice line. A transaction is the same one again
--- when its format, source (empty for a statement, the provider for an
--- invoice) and id are: a file imported twice adds nothing. Signed pence:
--- negative is money out. item_key and matched_by are empty until a rule or
--- a person puts the line against an item.
+-- when it is on the same child's account, in the same format, from the same
+-- source (empty for a statement, the provider for an invoice) with the same
+-- id: a file imported twice adds nothing. The key starts with the child, so
+-- it also finds a child's spend: one index, kept as a file of millions of
+-- lines goes in. Signed pence: negative is money out. item_key and
+-- matched_by are empty until a rule or a person puts the line against an
+-- item. import_id and import_line say which file and line it came from; the
+-- spend_imports row is written first in the same
+-- transaction (no foreign key: checking one per line would slow a large
+-- import for nothing).
 CREATE TABLE spend_lines (
     area_id TEXT NOT NULL,
+    child_id TEXT NOT NULL,
     format TEXT NOT NULL,
     source TEXT NOT NULL,
     transaction_id TEXT NOT NULL,
-    child_id TEXT NOT NULL,
     on_date TEXT NOT NULL,
     amount_pence BIGINT NOT NULL,
     description TEXT NOT NULL,
@@ -36,11 +43,10 @@ CREATE TABLE spend_lines (
     item_key TEXT,
     matched_by TEXT,
     import_id TEXT NOT NULL,
-    PRIMARY KEY (area_id, format, source, transaction_id),
-    FOREIGN KEY (area_id, child_id) REFERENCES children (area_id, id),
-    FOREIGN KEY (area_id, import_id) REFERENCES spend_imports (area_id, id)
+    import_line BIGINT NOT NULL,
+    PRIMARY KEY (area_id, child_id, format, source, transaction_id),
+    FOREIGN KEY (area_id, child_id) REFERENCES children (area_id, id)
 );
-CREATE INDEX spend_lines_by_child ON spend_lines (area_id, child_id, on_date);
 
 -- What a person taught Allot when they put a line against an item and
 -- ticked "remember this": later lines like it go to that item.

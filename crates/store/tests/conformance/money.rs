@@ -299,6 +299,9 @@ async fn spend_is_imported_once_matched_to_items_and_counted_in_the_childs_money
     assert_eq!((first.lines, first.added, first.seen_before, first.matched), (3, 3, 0, 1));
     let again = import_statement(&store, area, &statement, vec![]).await.unwrap();
     assert_eq!((again.added, again.seen_before, again.matched), (0, 3, 0), "importing again adds nothing");
+    let swim = "A-1,2026-11-06,-12.50,Swim,LEISURE CENTRE,TX-5";
+    let repeated = import_statement(&store, area, &[swim, swim, statement[0]], vec![]).await.unwrap();
+    assert_eq!((repeated.added, repeated.seen_before, repeated.matched), (1, 2, 1), "a file repeating itself");
 
     // A bad line anywhere, or a child the area does not have: nothing is written.
     let bad = import_statement(
@@ -321,7 +324,7 @@ async fn spend_is_imported_once_matched_to_items_and_counted_in_the_childs_money
     assert!(matches!(cut, Err(StoreError::Refused(_))), "{cut:?}");
     let year = FinancialYear::starting(2026);
     let spend = store.child_spend(area, c, year).await.unwrap();
-    assert_eq!(spend.len(), 3);
+    assert_eq!(spend.len(), 4);
     assert_eq!((spend[0].item_key.as_deref(), spend[0].matched_by.as_deref()), (Some("item-1"), Some("merchant")));
     assert_eq!((spend[1].item_key.as_deref(), spend[1].amount), (None, Pence::new(-3_000)));
 
@@ -337,7 +340,7 @@ async fn spend_is_imported_once_matched_to_items_and_counted_in_the_childs_money
     let learned = import_statement(&store, area, &["A-1,2026-11-20,-5.00,Popcorn,ODEON,TX-4"], vec![]).await.unwrap();
     assert_eq!(learned.matched, 1, "lines like a person's are matched the same way");
 
-    // Budget £324.11; paid £92.61; spent £12.50 + £30.00 + £5.00.
+    // Budget £324.11; paid £92.61; spent £12.50 + £30.00 + £12.50 + £5.00.
     let money = store.child_money(area, c, year).await.unwrap();
     let row = &money.streams[0];
     assert_eq!(
@@ -346,10 +349,10 @@ async fn spend_is_imported_once_matched_to_items_and_counted_in_the_childs_money
     );
     assert_eq!(
         (row.spent, row.items[0].spent, row.items[0].annual),
-        (Pence::new(4_750), Pence::new(4_750), Pence::new(65_000))
+        (Pence::new(6_000), Pence::new(6_000), Pence::new(65_000))
     );
     let dp = money.direct_payment.unwrap();
-    assert_eq!((dp.paid_in, dp.spent, dp.balance), (Pence::new(9_261), Pence::new(4_750), Pence::new(4_511)));
+    assert_eq!((dp.paid_in, dp.spent, dp.balance), (Pence::new(9_261), Pence::new(6_000), Pence::new(3_261)));
     assert_eq!(
         (dp.first_paid_on, dp.last_spend_on),
         (Some(date(2026, 11, 1)), Some(date(2026, 11, 20))),
