@@ -203,10 +203,12 @@ impl Import {
                 Engine::Postgres => ("json_array_elements($4::json) WITH ORDINALITY AS j(value, n)", "j.n - 1"),
             };
             let ours: Vec<(i64,)> = sqlx::query_as(&format!(
-                "SELECT CAST({index} AS BIGINT) FROM {from} JOIN spend_lines s ON s.area_id = $1 \
+                // CROSS JOIN: SQLite then looks each line up by the key
+                // rather than reading the table.
+                "SELECT CAST({index} AS BIGINT) FROM {from} CROSS JOIN spend_lines s WHERE s.area_id = $1 \
                  AND s.child_id = j.value ->> 0 AND s.format = $2 AND s.source = j.value ->> 1 \
                  AND s.transaction_id = j.value ->> 2 \
-                 WHERE s.import_id = $3 AND s.import_line = CAST(j.value ->> 10 AS BIGINT)"
+                 AND s.import_id = $3 AND s.import_line = CAST(j.value ->> 10 AS BIGINT)"
             ))
             .bind(&self.area_text)
             .bind(self.format.code())
@@ -528,12 +530,12 @@ pub(crate) async fn child_money_in(
     .await?;
     let transfers = rows.iter().map(|r| stored_transfer(r).map(|s| s.transfer)).collect::<StoreResult<Vec<_>>>()?;
     let invoice = StatementFormat::ProviderInvoice.code();
-    let totals: Vec<(Option<String>, String, i64, i64, Option<String>, i64)> = sqlx::query_as(
+    let totals = sqlx::query(
         "SELECT item_key, format, \
-         CAST(SUM(CASE WHEN amount_pence < 0 THEN -amount_pence ELSE 0 END) AS BIGINT), \
-         CAST(SUM(CASE WHEN amount_pence > 0 THEN amount_pence ELSE 0 END) AS BIGINT), \
-         MAX(CASE WHEN amount_pence < 0 THEN on_date END), \
-         CAST(SUM(CASE WHEN amount_pence < 0 THEN 1 ELSE 0 END) AS BIGINT) \
+         CAST(SUM(CASE WHEN amount_pence < 0 THEN -amount_pence ELSE 0 END) AS BIGINT) AS out_pence, \
+         CAST(SUM(CASE WHEN amount_pence > 0 THEN amount_pence ELSE 0 END) AS BIGINT) AS in_pence, \
+         MAX(CASE WHEN amount_pence < 0 THEN on_date END) AS last_out, \
+         CAST(SUM(CASE WHEN amount_pence < 0 THEN 1 ELSE 0 END) AS BIGINT) AS out_lines \
          FROM spend_lines WHERE area_id = $1 AND child_id = $2 AND on_date >= $3 AND on_date <= $4 \
          GROUP BY item_key, format",
     )
@@ -547,15 +549,16 @@ pub(crate) async fn child_money_in(
         s.map(|d| d.parse::<Date>()).transpose().map_err(|e| StoreError::Corrupt(format!("spend_lines.{column}: {e}")))
     };
     let spend = totals
-        .into_iter()
-        .map(|(item_key, format, out, money_in, last_out, out_lines)| {
+        .iter()
+        .map(|row| {
+            let r = Reader { row, table: "spend_lines" };
             Ok(SpendTotal {
-                item_key,
-                invoiced: format == invoice,
-                out: Pence::new(out),
-                out_lines: u64::try_from(out_lines).unwrap_or_default(),
-                money_in: Pence::new(money_in),
-                last_out: date(last_out, "on_date")?,
+                item_key: r.opt_text("item_key")?,
+                invoiced: r.text("format")? == invoice,
+                out: Pence::new(r.int("out_pence")?),
+                out_lines: u64::try_from(r.int("out_lines")?).unwrap_or_default(),
+                money_in: Pence::new(r.int("in_pence")?),
+                last_out: date(r.opt_text("last_out")?, "on_date")?,
             })
         })
         .collect::<StoreResult<Vec<_>>>()?;
