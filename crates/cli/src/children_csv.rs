@@ -138,6 +138,20 @@ fn csv_error(e: &csv::Error) -> String {
 }
 
 /// Imports a file into `area`: all of it, or (on any problem) none of it.
+/// Prints every problem of a file that was not imported (each already
+/// `FILE:LINE: …`), and says nothing was changed.
+pub fn not_imported(name: &str, problems: &[impl std::fmt::Display]) -> ExitCode {
+    for p in problems {
+        eprintln!("{p}");
+    }
+    eprintln!(
+        "error: {name} was not imported: {} problem{} to correct. Nothing was changed.",
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" }
+    );
+    ExitCode::FAILURE
+}
+
 pub async fn import(store: &SqlStore, area: AreaId, path: &Path, stamp: &Stamp) -> Result<ExitCode> {
     let name = path.display().to_string();
     let size = std::fs::metadata(path).with_context(|| format!("cannot read {name}"))?.len();
@@ -147,17 +161,7 @@ pub async fn import(store: &SqlStore, area: AreaId, path: &Path, stamp: &Stamp) 
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {name}"))?;
     let today = allot_domain::dates::date_in_england(stamp.at);
     match parse(&name, &bytes, today) {
-        Err(problems) => {
-            for p in &problems {
-                eprintln!("{p}");
-            }
-            eprintln!(
-                "error: {name} was not imported: {} problem{} to correct. Nothing was changed.",
-                problems.len(),
-                if problems.len() == 1 { "" } else { "s" }
-            );
-            Ok(ExitCode::FAILURE)
-        }
+        Err(problems) => Ok(not_imported(&name, &problems)),
         Ok(children) => {
             let s = store
                 .import_children(area, &children, stamp)

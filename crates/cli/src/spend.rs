@@ -4,6 +4,7 @@
 //! read, so a file of millions of lines streams through; all of it is
 //! imported or none of it.
 
+use crate::children_csv::not_imported;
 use allot_domain::finance::spend::{Columns, SpendRecord, StatementFormat};
 use allot_domain::invalid::LineError;
 use allot_domain::{AreaId, Stamp};
@@ -69,18 +70,6 @@ fn read_file(path: &Path, format: StatementFormat, tx: mpsc::Sender<SpendChunk>)
     Ok(())
 }
 
-fn report(name: &str, problems: &[LineError]) -> ExitCode {
-    for p in problems {
-        eprintln!("{name}:{p}");
-    }
-    eprintln!(
-        "error: {name} was not imported: {} problem{} to correct. Nothing was changed.",
-        problems.len(),
-        if problems.len() == 1 { "" } else { "s" }
-    );
-    ExitCode::FAILURE
-}
-
 pub async fn import(
     store: &SqlStore,
     area: AreaId,
@@ -95,7 +84,10 @@ pub async fn import(
     let imported = store.import_spend(area, format, &name, rx, stamp).await;
     let read = reading.await.context("reading the file failed")?;
     match (read, imported) {
-        (Err(problems), _) | (_, Err(StoreError::Lines(problems))) => Ok(report(&name, &problems)),
+        (Err(problems), _) | (_, Err(StoreError::Lines(problems))) => {
+            let problems: Vec<String> = problems.iter().map(|p| format!("{name}:{p}")).collect();
+            Ok(not_imported(&name, &problems))
+        }
         (Ok(()), Err(e)) => Err(e).with_context(|| format!("{name} was not imported; nothing was changed")),
         (Ok(()), Ok(done)) => {
             println!(

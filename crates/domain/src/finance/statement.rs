@@ -147,7 +147,7 @@ pub fn child_money(
     for t in transfers {
         for (key, credit) in [(&t.debit, false), (&t.credit, true)] {
             if let Some((stream, route)) = this_budget(key) {
-                let r = rows.entry((stream.clone(), route)).or_insert_with(|| empty_row(&stream, route));
+                let r = row(&mut rows, &stream, route);
                 match (t.kind, moves_money(t.phase)) {
                     (TransferKind::Payment, true) if credit => sub(&mut r.paid, t.amount),
                     (TransferKind::Payment, true) => add(&mut r.paid, t.amount),
@@ -191,14 +191,14 @@ pub fn child_money(
     }
     for item in items {
         let i = &item.item;
-        let r = rows.entry((i.stream.clone(), i.route)).or_insert_with(|| empty_row(&i.stream, i.route));
+        let r = row(&mut rows, &i.stream, i.route);
         let spent = spent_by_item.get(item.key.as_str()).copied().unwrap_or_default();
         add(&mut r.spent, spent);
         r.items.push(ItemMoney { key: item.key.clone(), what: i.what.clone(), annual: i.annual_cost(), spent });
     }
     if let Some((p, c)) = plan.and_then(|p| Some((p, p.contingency.as_ref()?))) {
         let route = contingency_route(p, &c.stream);
-        let r = rows.entry((c.stream.clone(), route)).or_insert_with(|| empty_row(&c.stream, route));
+        let r = row(&mut rows, &c.stream, route);
         r.contingency = c.amount;
         let above: i64 = r.items.iter().map(|i| (i.spent.pence() - i.annual.pence()).max(0)).sum();
         r.contingency_used = Pence::new(above.min(c.amount.pence()));
@@ -217,8 +217,13 @@ pub fn child_money(
     }
 }
 
-fn empty_row(stream: &str, route: ManagementRoute) -> StreamMoney {
-    StreamMoney {
+/// The row for a stream and route, made empty the first time.
+fn row<'a>(
+    rows: &'a mut BTreeMap<(String, ManagementRoute), StreamMoney>,
+    stream: &str,
+    route: ManagementRoute,
+) -> &'a mut StreamMoney {
+    rows.entry((stream.to_owned(), route)).or_insert_with(|| StreamMoney {
         stream: stream.to_owned(),
         route,
         budget: Pence::ZERO,
@@ -229,7 +234,7 @@ fn empty_row(stream: &str, route: ManagementRoute) -> StreamMoney {
         contingency: Pence::ZERO,
         contingency_used: Pence::ZERO,
         items: Vec::new(),
-    }
+    })
 }
 
 #[cfg(test)]
