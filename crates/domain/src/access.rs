@@ -205,6 +205,10 @@ code_list!(
         Challenge = "challenge", "Asking for a review";
         /// Co-signing the plan and countersigning how the child keeps safe.
         CoSign = "co_sign", "Co-signing";
+        /// The child's money: budgets, payments, spend and what is left,
+        /// and direct-payment audits. Finance changes it (putting spend
+        /// against items, audits) with those who hold the case.
+        Money = "money", "Money";
     }
 );
 
@@ -221,7 +225,7 @@ pub fn section_allowed(role: Role, section: Section, op: Op) -> bool {
     let manager = matches!(role, Role::TeamManager | Role::GroupManager | Role::HeadOfService);
     match (role, op) {
         (Role::ParentCarer | Role::YoungPerson, Op::Read) => {
-            matches!(section, Record | Family | Consent | LeadProfessional | Budget | Plan | Pathway)
+            matches!(section, Record | Family | Consent | LeadProfessional | Budget | Plan | Pathway | Money)
         }
         (Role::ParentCarer | Role::YoungPerson, Op::Change) => matches!(section, Challenge | CoSign),
         (Role::Caseworker | Role::TeamManager | Role::GroupManager | Role::HeadOfService, Op::Read) => match section {
@@ -233,14 +237,16 @@ pub fn section_allowed(role: Role, section: Section, op: Op) -> bool {
         (Role::Caseworker | Role::TeamManager | Role::GroupManager | Role::HeadOfService, Op::Change) => {
             match section {
                 Record | Family | Consent | LeadProfessional | Budget | Plan | Pathway | Casework | Challenge
-                | CoSign => true,
+                | CoSign | Money => true,
                 Signoff | Gates => manager,
                 History | AccessLog | SubjectAccess => false,
             }
         }
-        (Role::NhsBudgetLead, Op::Read) => matches!(section, Record | Consent | Budget | Plan | Pathway),
+        (Role::NhsBudgetLead, Op::Read) => matches!(section, Record | Consent | Budget | Plan | Pathway | Money),
         (Role::NhsBudgetLead, Op::Change) => section == Signoff,
-        (Role::SchoolSenco | Role::FinanceOfficer, Op::Read) => matches!(section, Record | Budget | Plan),
+        (Role::FinanceOfficer, Op::Read) => matches!(section, Record | Budget | Plan | Money),
+        (Role::FinanceOfficer, Op::Change) => section == Money,
+        (Role::SchoolSenco, Op::Read) => matches!(section, Record | Budget | Plan),
         (Role::ProviderStaff, Op::Read) => matches!(section, Record | Plan),
         (Role::Auditor, Op::Read) => !matches!(section, SubjectAccess | Signoff | Gates | Challenge | CoSign),
         _ => false,
@@ -283,6 +289,16 @@ code_list!(
         ViewAreaRisks = "view_area_risks", "See the area's risk register";
         /// Add to or close risks on the area's risk register.
         ManageAreaRisks = "manage_area_risks", "Manage the area's risk register";
+        /// Prepare, release and cancel payment runs and download their
+        /// files; import statements; propose and confirm bank details.
+        Payments = "payments", "Pay families and providers";
+        /// Every family's direct-payment balance, alerts and next audit.
+        WatchDirectPayments = "watch_direct_payments", "Watch over direct payments";
+        /// Spend by stream, route and month across the area.
+        MoneyReports = "money_reports", "Area money reports";
+        /// What was paid to each provider and school (a provider or school
+        /// sees only its own).
+        OrganisationPayments = "organisation_payments", "Payments to providers and schools";
     }
 );
 
@@ -309,7 +325,30 @@ pub fn area_allowed(role: Role, action: AreaAction) -> bool {
         ManageAreaRisks => {
             matches!(role, Role::TeamManager | Role::GroupManager | Role::HeadOfService | Role::Commissioner)
         }
+        Payments => role == Role::FinanceOfficer,
+        WatchDirectPayments => {
+            matches!(
+                role,
+                Role::FinanceOfficer | Role::TeamManager | Role::GroupManager | Role::HeadOfService | Role::Auditor
+            )
+        }
+        MoneyReports => money_reader(role),
+        OrganisationPayments => money_reader(role) || matches!(role, Role::SchoolSenco | Role::ProviderStaff),
     }
+}
+
+/// Who reads the area's money figures: finance, senior managers, the
+/// commissioners and NHS partners who fund them, and audit.
+fn money_reader(role: Role) -> bool {
+    matches!(
+        role,
+        Role::FinanceOfficer
+            | Role::GroupManager
+            | Role::HeadOfService
+            | Role::Commissioner
+            | Role::NhsBudgetLead
+            | Role::Auditor
+    )
 }
 
 #[cfg(test)]
@@ -399,6 +438,32 @@ mod tests {
     }
 
     #[test]
+    fn money_is_paid_by_finance_watched_by_managers_and_read_by_the_family() {
+        // A family reads its own child's money; finance reads and
+        // reconciles it; a school or provider never sees a child's account.
+        for (role, read, change) in [
+            (Role::ParentCarer, true, false),
+            (Role::Caseworker, true, true),
+            (Role::FinanceOfficer, true, true),
+            (Role::NhsBudgetLead, true, false),
+            (Role::Auditor, true, false),
+            (Role::SchoolSenco, false, false),
+            (Role::ProviderStaff, false, false),
+        ] {
+            assert_eq!(section_allowed(role, Section::Money, Op::Read), read, "{role} reads");
+            assert_eq!(section_allowed(role, Section::Money, Op::Change), change, "{role} changes");
+        }
+        // Only finance pays; managers watch; a provider sees its own payments.
+        assert!(area_allowed(Role::FinanceOfficer, AreaAction::Payments));
+        assert!(!area_allowed(Role::HeadOfService, AreaAction::Payments));
+        assert!(area_allowed(Role::TeamManager, AreaAction::WatchDirectPayments));
+        assert!(!area_allowed(Role::Caseworker, AreaAction::WatchDirectPayments));
+        assert!(area_allowed(Role::ProviderStaff, AreaAction::OrganisationPayments));
+        assert!(!area_allowed(Role::ProviderStaff, AreaAction::MoneyReports));
+        assert!(!area_allowed(Role::ParentCarer, AreaAction::OrganisationPayments));
+    }
+
+    #[test]
     fn the_nhs_sees_children_with_health_involvement_shared_by_consent() {
         let child = ChildId::new();
         let nhs = viewer(Role::NhsBudgetLead);
@@ -432,7 +497,7 @@ mod tests {
     }
 
     #[test]
-    fn records_are_changed_only_by_those_who_hold_cases_and_the_family_only_has_its_say() {
+    fn records_are_changed_only_by_those_who_hold_cases_and_finance_and_the_family_only_has_its_say() {
         for role in Role::ALL {
             let case_holder = sees_protected(*role);
             let manager = case_holder && *role != Role::Caseworker;
@@ -442,6 +507,7 @@ mod tests {
                     Section::Signoff => manager || *role == Role::NhsBudgetLead,
                     Section::Gates => manager,
                     Section::Challenge | Section::CoSign => case_holder || role.is_family(),
+                    Section::Money => case_holder || *role == Role::FinanceOfficer,
                     _ => case_holder,
                 };
                 assert_eq!(section_allowed(*role, *section, Op::Change), expected, "{role} changing {section}");

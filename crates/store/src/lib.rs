@@ -21,6 +21,7 @@ mod pathway;
 mod rows;
 mod spend;
 mod sql;
+mod statement_file;
 pub mod testing;
 mod url;
 
@@ -28,6 +29,7 @@ pub use access::SessionChange;
 pub use monitoring::{DirectPaymentReview, DpAudit, RecordedAuditEvent};
 pub use spend::{SpendChunk, SpendImported, SpendLineRef, StoredSpend};
 pub use sql::SqlStore;
+pub use statement_file::import_statement;
 pub use url::{DatabaseUrl, Engine};
 
 use allot_domain::FinancialYear;

@@ -824,13 +824,21 @@ pub(crate) async fn release_payment_run(
     let mut tx = db.write().await?;
     let run = runs(&mut tx, area, Some(id)).await?.pop().ok_or(StoreError::NotFound)?;
     let mut books = Books::open(&mut tx, area).await?;
+    // Each child paid, and whether it was by direct payment.
+    let mut paid: BTreeMap<ChildId, bool> = BTreeMap::new();
     for pending_id in run_items(&mut tx, area, id).await? {
         let pending = books.transfer(&mut tx, pending_id).await?.ok_or(StoreError::NotFound)?;
         let post = Transfer::post(TransferId::derived(&format!("post/{pending_id}")), &pending, run.run_date);
         books.apply(&mut tx, &post).await??;
+        if let Some(child) = pending.child() {
+            *paid.entry(child).or_default() |= matches!(pending.credit, AccountKey::DirectPayment { .. });
+        }
     }
     books.save(&mut tx, stamp).await?;
     let run = decide_run(&mut tx, area, id, RunStatus::Released, None, stamp).await?;
+    for (child, by_direct_payment) in paid {
+        pathway::paid(&mut tx, area, child, by_direct_payment.then_some(run.run_date), stamp).await?;
+    }
     tx.commit().await?;
     Ok(run)
 }

@@ -15,6 +15,7 @@ use allot_domain::pathway::record::{EventKind, PathwayEvent, PathwayStep};
 use allot_domain::pathway::signoff::{DecisionKind, PlanDecision, PlanStatus, PlanVersion, Submission};
 use allot_domain::ras::policy::content_hash;
 use allot_domain::{Actor, AreaId, ChildId, Pence, Stamp};
+use jiff::civil::Date;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AnyPool};
 use std::collections::BTreeMap;
@@ -197,6 +198,39 @@ pub(crate) async fn advance_step(
         append_event(conn, area, child, seq, &PathwayEvent::step_moved(step, on, reason), stamp).await?;
     }
     Ok(())
+}
+
+/// After a payment run is released: a child's first direct payment goes on
+/// their pathway once (it starts the clock for the first review), and a
+/// child whose money now reaches them moves on to living their life.
+pub(crate) async fn paid(
+    conn: &mut AnyConnection,
+    area: AreaId,
+    child: ChildId,
+    direct_payment_on: Option<Date>,
+    stamp: &Stamp,
+) -> StoreResult<()> {
+    if let Some(on) = direct_payment_on {
+        let (before,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM pathway_events WHERE area_id = $1 AND child_id = $2 AND kind = $3",
+        )
+        .bind(area.to_string())
+        .bind(child.to_string())
+        .bind(EventKind::FirstDirectPayment.code())
+        .fetch_one(&mut *conn)
+        .await?;
+        if before == 0 {
+            let seq = event_count(conn, area, child).await? + 1;
+            let event = PathwayEvent {
+                kind: EventKind::FirstDirectPayment,
+                on,
+                step: None,
+                reason: Some("Paid in a released payment run".into()),
+            };
+            append_event(conn, area, child, seq, &event, stamp).await?;
+        }
+    }
+    advance_step(conn, area, child, PathwayStep::LivingLife, "The money is reaching the child", stamp).await
 }
 
 pub(crate) async fn record_event(

@@ -14,6 +14,7 @@ use allot_domain::ids::{TransferId, UserId};
 use allot_domain::invalid::LineError;
 use allot_domain::pathway::delegation::DelegationPolicy;
 use allot_domain::pathway::plan::ManagementRoute;
+use allot_domain::pathway::record::{EventKind, PathwayStep};
 use allot_domain::pathway::signoff::{Decider, DecisionForm, PlanStatus, Submission};
 use allot_domain::{AreaId, ChildId, FinancialYear, Pence};
 use allot_store::testing::TestDatabase;
@@ -145,6 +146,16 @@ async fn an_agreed_plan_sets_up_its_budget_and_a_run_pays_each_instalment_once(d
     assert_eq!(paid(store.ledger_accounts(area, Some(c)).await.unwrap()), Pence::new(9_261));
     let twice = store.release_payment_run(area, run.id, &stamp("finance2")).await.unwrap_err();
     assert!(matches!(twice, StoreError::Refused(_)), "{twice:?}");
+    // The first direct payment is on the pathway, dated the processing
+    // day (the first review runs from it), and the child has moved on.
+    let first_payments = || async {
+        let events = store.pathway_events(area, Some(c)).await.unwrap();
+        let firsts: Vec<_> =
+            events.iter().filter(|e| e.event.kind == EventKind::FirstDirectPayment).map(|e| e.event.on).collect();
+        let step = events.iter().rev().find_map(|e| e.event.step);
+        (firsts, step)
+    };
+    assert_eq!(first_payments().await, (vec![date(2026, 11, 1)], Some(PathwayStep::LivingLife)));
 
     // A cancelled run lets its instalments go to the next one.
     let december = store.prepare_payment_run(area, date(2026, 12, 1), &stamp("finance")).await.unwrap().run.unwrap();
@@ -152,6 +163,8 @@ async fn an_agreed_plan_sets_up_its_budget_and_a_run_pays_each_instalment_once(d
     store.cancel_payment_run(area, december.id, "Wrong processing day", &stamp("finance")).await.unwrap();
     let retried = store.prepare_payment_run(area, date(2026, 12, 1), &stamp("finance")).await.unwrap().run.unwrap();
     assert_eq!((retried.number, retried.total), (3, Pence::new(4_630)));
+    store.release_payment_run(area, retried.id, &stamp("finance2")).await.unwrap();
+    assert_eq!(first_payments().await.0, vec![date(2026, 11, 1)], "the first payment is recorded once");
 
     assert_eq!(store.verify_ledger(area).await.unwrap(), Vec::<String>::new());
     assert!(store.verify().await.unwrap().is_empty());
