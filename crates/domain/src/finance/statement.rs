@@ -12,7 +12,7 @@
 use crate::dates::FinancialYear;
 use crate::finance::budget::contingency_route;
 use crate::finance::ledger::{AccountKey, Phase, Transfer, TransferKind};
-use crate::ids::ChildId;
+use crate::ids::{ChildId, TransferId};
 use crate::money::Pence;
 use crate::pathway::content::PlanContent;
 use crate::pathway::plan::ManagementRoute;
@@ -52,12 +52,8 @@ pub struct ItemMoney {
 pub struct StreamMoney {
     pub stream: String,
     pub route: ManagementRoute,
-    /// Set up from agreed plans, plus approved overspends, less reductions.
-    pub budget: Pence,
-    /// Reserved for payments not yet made.
-    pub committed: Pence,
-    /// Paid to the family or the provider.
-    pub paid: Pence,
+    #[serde(flatten)]
+    pub figures: BudgetFigures,
     /// Not yet paid or reserved: `budget − paid − committed`.
     pub left: Pence,
     /// Spent against this stream's and route's items.
@@ -67,6 +63,59 @@ pub struct StreamMoney {
     /// Spend above items' annual amounts, up to the contingency.
     pub contingency_used: Pence,
     pub items: Vec<ItemMoney>,
+}
+
+/// What a budget (or a sum of budgets) comes to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct BudgetFigures {
+    /// Set up from agreed plans, plus approved overspends, less reductions.
+    pub budget: Pence,
+    /// Reserved for payments not yet made.
+    pub committed: Pence,
+    /// Paid to the family or the provider.
+    pub paid: Pence,
+}
+
+impl BudgetFigures {
+    /// Counts a transfer that debits a budget account (or, with `credit`,
+    /// credits it); `resolved` holds the pending transfers since posted or
+    /// voided, which no longer count as reserved.
+    pub fn count(&mut self, t: &Transfer, credit: bool, resolved: &HashSet<TransferId>) {
+        match (t.kind, moves_money(t.phase)) {
+            (TransferKind::Payment, true) if credit => sub(&mut self.paid, t.amount),
+            (TransferKind::Payment, true) => add(&mut self.paid, t.amount),
+            (TransferKind::Payment, false) if t.phase == Phase::Pending && !resolved.contains(&t.id) => {
+                add(&mut self.committed, t.amount)
+            }
+            (TransferKind::Payment | TransferKind::Recovery, _) => {}
+            (_, true) if credit => add(&mut self.budget, t.amount),
+            (_, true) => sub(&mut self.budget, t.amount),
+            (_, false) => {}
+        }
+    }
+
+    /// Adds another budget's figures to these.
+    pub fn add(&mut self, other: &BudgetFigures) {
+        add(&mut self.budget, other.budget);
+        add(&mut self.committed, other.committed);
+        add(&mut self.paid, other.paid);
+    }
+
+    /// Not yet paid or reserved.
+    pub fn left(&self) -> Pence {
+        Pence::new(self.budget.pence() - self.paid.pence() - self.committed.pence())
+    }
+}
+
+/// The pending transfers that have been posted or voided.
+pub fn resolved(transfers: &[Transfer]) -> HashSet<TransferId> {
+    transfers
+        .iter()
+        .filter_map(|t| match t.phase {
+            Phase::Post(p) | Phase::Void(p) => Some(p),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The family's direct-payment account, over its whole life.
@@ -122,13 +171,7 @@ pub fn child_money(
     spend: &[SpendTotal],
     dp_spend: (Pence, Option<Date>),
 ) -> ChildMoney {
-    let resolved: HashSet<_> = transfers
-        .iter()
-        .filter_map(|t| match t.phase {
-            Phase::Post(p) | Phase::Void(p) => Some(p),
-            _ => None,
-        })
-        .collect();
+    let resolved = resolved(transfers);
     let mut rows: BTreeMap<(String, ManagementRoute), StreamMoney> = BTreeMap::new();
     let mut dp = DirectPaymentAccount {
         paid_in: Pence::ZERO,
@@ -147,18 +190,7 @@ pub fn child_money(
     for t in transfers {
         for (key, credit) in [(&t.debit, false), (&t.credit, true)] {
             if let Some((stream, route)) = this_budget(key) {
-                let r = row(&mut rows, &stream, route);
-                match (t.kind, moves_money(t.phase)) {
-                    (TransferKind::Payment, true) if credit => sub(&mut r.paid, t.amount),
-                    (TransferKind::Payment, true) => add(&mut r.paid, t.amount),
-                    (TransferKind::Payment, false) if t.phase == Phase::Pending && !resolved.contains(&t.id) => {
-                        add(&mut r.committed, t.amount)
-                    }
-                    (TransferKind::Payment | TransferKind::Recovery, _) => {}
-                    (_, true) if credit => add(&mut r.budget, t.amount),
-                    (_, true) => sub(&mut r.budget, t.amount),
-                    (_, false) => {}
-                }
+                row(&mut rows, &stream, route).figures.count(t, credit, &resolved);
             }
             if *key == (AccountKey::DirectPayment { child }) && moves_money(t.phase) {
                 dp_paid = true;
@@ -204,7 +236,7 @@ pub fn child_money(
         r.contingency_used = Pence::new(above.min(c.amount.pence()));
     }
     for r in rows.values_mut() {
-        r.left = Pence::new(r.budget.pence() - r.paid.pence() - r.committed.pence());
+        r.left = r.figures.left();
     }
     dp.balance = Pence::new(dp.paid_in.pence() - dp.spent.pence());
     ChildMoney {
@@ -226,9 +258,7 @@ fn row<'a>(
     rows.entry((stream.to_owned(), route)).or_insert_with(|| StreamMoney {
         stream: stream.to_owned(),
         route,
-        budget: Pence::ZERO,
-        committed: Pence::ZERO,
-        paid: Pence::ZERO,
+        figures: BudgetFigures::default(),
         left: Pence::ZERO,
         spent: Pence::ZERO,
         contingency: Pence::ZERO,

@@ -357,7 +357,7 @@ async fn spend_is_imported_once_matched_to_items_and_counted_in_the_childs_money
     let money = store.child_money(area, c, year).await.unwrap();
     let row = &money.streams[0];
     assert_eq!(
-        (row.budget, row.paid, row.committed, row.left),
+        (row.figures.budget, row.figures.paid, row.figures.committed, row.left),
         (Pence::new(32_411), Pence::new(9_261), Pence::new(23_150), Pence::ZERO)
     );
     assert_eq!(

@@ -67,7 +67,7 @@ fn each_stream_shows_its_budget_reserved_paid_spent_and_left_to_the_penny() {
     let (education, social_care) = (&money.streams[0], &money.streams[1]);
     // £5,700 a year in 13 four-weekly payments: £438.46 each, the first £438.48.
     assert_eq!(
-        (social_care.stream.as_str(), social_care.route, social_care.budget, social_care.paid, social_care.committed),
+        (social_care.stream.as_str(), social_care.route, social_care.figures.budget, social_care.figures.paid, social_care.figures.committed),
         ("social_care", ManagementRoute::DirectPayment, Pence::new(570_000), Pence::new(43_848), Pence::new(526_152))
     );
     assert_eq!(
@@ -85,7 +85,7 @@ fn each_stream_shows_its_budget_reserved_paid_spent_and_left_to_the_penny() {
         }]
     );
     assert_eq!(
-        (education.budget, education.paid, education.committed, education.spent, education.contingency),
+        (education.figures.budget, education.figures.paid, education.figures.committed, education.spent, education.contingency),
         (Pence::new(260_000), Pence::new(20_000), Pence::new(240_000), Pence::new(12_345), Pence::ZERO)
     );
     // Unmatched spend and spend on an item the plan no longer has.
@@ -134,7 +134,7 @@ fn a_reversed_payment_is_no_longer_paid_and_leaves_the_familys_account() {
         "paid twice by mistake",
     ));
     let money = child_money(child(), year(), Some(&content), &transfers, &[], (Pence::ZERO, None));
-    assert_eq!((money.streams[1].paid, money.streams[1].left), (Pence::ZERO, Pence::new(43_848)));
+    assert_eq!((money.streams[1].figures.paid, money.streams[1].left), (Pence::ZERO, Pence::new(43_848)));
     assert_eq!(money.direct_payment.unwrap().paid_in, Pence::ZERO);
 }
 
@@ -142,7 +142,7 @@ fn a_reversed_payment_is_no_longer_paid_and_leaves_the_familys_account() {
 fn another_year_or_another_child_shows_nothing() {
     let (content, transfers) = agreed();
     let next = child_money(child(), year().next(), Some(&content), &transfers, &[], (Pence::ZERO, None));
-    assert!(next.streams.iter().all(|s| s.budget == Pence::ZERO && s.paid == Pence::ZERO));
+    assert!(next.streams.iter().all(|s| s.figures.budget == Pence::ZERO && s.figures.paid == Pence::ZERO));
     let other = child_money(ChildId::from_bytes([2; 16]), year(), None, &transfers, &[], (Pence::ZERO, None));
     assert_eq!((other.streams.len(), other.direct_payment), (0, None));
 }
