@@ -130,6 +130,83 @@ pub enum AuditEvent {
     },
 }
 
+/// What happened next in an audit, as a person sends it: raw text, with
+/// amounts in pounds. Starting an audit has a form of its own.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditEventForm {
+    /// `evidence_received`, `findings_recorded`, `notice_sent`,
+    /// `family_responded`, `recovery_posted` or `closed`.
+    pub kind: Option<String>,
+    pub on: Option<String>,
+    /// For `evidence_received`: `statements`, `receipts` or `payroll`.
+    pub evidence: Option<String>,
+    pub note: Option<String>,
+    /// For `findings_recorded`: what was found, the amount proposed for
+    /// recovery (pounds; 0 for none) and the reasons the family is told.
+    pub findings: Option<String>,
+    pub proposed_recovery: Option<String>,
+    pub reasons: Option<String>,
+    /// For `notice_sent`: the last day the family may respond.
+    pub response_by: Option<String>,
+    /// For `family_responded`: whether they agreed, and what they said.
+    pub agreed: Option<bool>,
+    pub response: Option<String>,
+    /// For `recovery_posted`: the amount (pounds).
+    pub amount: Option<String>,
+    /// For `closed`: how it ended.
+    pub outcome: Option<String>,
+}
+
+impl AuditEventForm {
+    /// Checks the fields the kind needs; whether the event may happen now
+    /// is [`AuditState::check`]'s business.
+    pub fn parse(&self) -> Result<AuditEvent, Invalid> {
+        let mut inv = Invalid::default();
+        let text = |value: &Option<String>| value.as_deref().unwrap_or("").to_owned();
+        // A missing date is reported; the placeholder never leaves.
+        let on = inv.check("on", crate::dates::parse_date(&text(&self.on))).unwrap_or(Date::MIN);
+        let event = match self.kind.as_deref().unwrap_or("") {
+            "evidence_received" => {
+                let evidence = inv.check("evidence", Evidence::parse(&text(&self.evidence)));
+                let note = inv.check("note", optional_text(self.note.as_deref(), 2_000)).flatten();
+                evidence.map(|evidence| AuditEvent::EvidenceReceived { evidence, on, note })
+            }
+            "findings_recorded" => {
+                let findings =
+                    required_text(&mut inv, "findings", self.findings.as_deref(), 4_000, "say what the audit found");
+                let reasons = inv.check("reasons", optional_text(self.reasons.as_deref(), 4_000)).flatten();
+                inv.check("proposed_recovery", Pence::parse(&text(&self.proposed_recovery)))
+                    .map(|proposed_recovery| AuditEvent::FindingsRecorded { on, findings, proposed_recovery, reasons })
+            }
+            "notice_sent" => inv
+                .check("response_by", crate::dates::parse_date(&text(&self.response_by)))
+                .map(|response_by| AuditEvent::NoticeSent { on, response_by }),
+            "family_responded" => {
+                let response =
+                    required_text(&mut inv, "response", self.response.as_deref(), 4_000, "say what the family said");
+                inv.check("agreed", self.agreed.ok_or("say whether the family agreed"))
+                    .map(|agreed| AuditEvent::FamilyResponded { on, agreed, response })
+            }
+            "recovery_posted" => inv
+                .check("amount", Pence::parse(&text(&self.amount)))
+                .map(|amount| AuditEvent::RecoveryPosted { on, amount }),
+            "closed" => {
+                let outcome = required_text(&mut inv, "outcome", self.outcome.as_deref(), 4_000, "say how it ended");
+                Some(AuditEvent::Closed { on, outcome })
+            }
+            _ => {
+                inv.push(
+                    "kind",
+                    "choose evidence_received, findings_recorded, notice_sent, family_responded, recovery_posted or closed",
+                );
+                None
+            }
+        };
+        inv.finish(|| event.expect("checked"))
+    }
+}
+
 impl AuditEvent {
     /// The day it happened.
     pub fn on(&self) -> Date {

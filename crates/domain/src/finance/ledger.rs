@@ -256,6 +256,72 @@ impl Transfer {
     }
 }
 
+/// An overspend as a manager sends it: which of the child's budgets, how
+/// much more (pounds) and why. `id` is the caller's own id for it, so
+/// sending it twice records it once.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverspendForm {
+    pub id: Option<String>,
+    pub stream: Option<String>,
+    pub route: Option<String>,
+    /// The financial year, like `2026-27`.
+    pub year: Option<String>,
+    pub amount: Option<String>,
+    /// The plan item it is for, if one.
+    pub item: Option<String>,
+    pub reason: Option<String>,
+}
+
+impl OverspendForm {
+    /// The transfer that gives budget more money from the stream's funding,
+    /// dated `today`. It must be one of the child's `budgets`: an
+    /// overspend tops up a budget, it does not make one.
+    pub fn parse(&self, child: ChildId, budgets: &[AccountKey], today: Date) -> Result<Transfer, crate::Invalid> {
+        let mut inv = crate::Invalid::default();
+        let text = |value: &Option<String>| value.as_deref().unwrap_or("").trim().to_owned();
+        let id = match self.id.as_deref().map(str::trim) {
+            None | Some("") => Some(TransferId::new()),
+            Some(raw) => inv.check("id", raw.parse::<TransferId>().map_err(|_| "must be a UUID")),
+        };
+        let route = inv.check("route", ManagementRoute::parse(&text(&self.route)));
+        let year = inv.check("year", text(&self.year).parse::<FinancialYear>());
+        let amount = inv.check(
+            "amount",
+            Pence::parse(&text(&self.amount)).map_err(|e| e.to_string()).and_then(|a| {
+                if a > Pence::ZERO && a <= Pence::INPUT_MAX { Ok(a) } else { Err("must be more than £0".to_owned()) }
+            }),
+        );
+        let reason = crate::text::required_text(&mut inv, "reason", self.reason.as_deref(), 2_000, "say why");
+        let item = inv.check("item", crate::text::optional_text(self.item.as_deref(), 100)).flatten();
+        let stream = text(&self.stream);
+        let budget = match (route, year) {
+            (Some(route), Some(year)) => {
+                let key = AccountKey::Budget { child, stream: stream.clone(), route, year };
+                if !budgets.contains(&key) {
+                    inv.push("stream", format!("the child has no {stream:?} budget paid by {} in {year}", route.label().to_lowercase()));
+                }
+                Some((key, year))
+            }
+            _ => None,
+        };
+        inv.finish(|| {
+            let (credit, year) = budget.expect("checked");
+            Transfer {
+                id: id.expect("checked"),
+                debit: AccountKey::Funding { stream, year },
+                credit,
+                amount: amount.expect("checked"),
+                kind: TransferKind::Overspend,
+                phase: Phase::Posted,
+                item,
+                on: today,
+                reference: reason,
+            }
+        })
+    }
+}
+
 /// Why a transfer was refused. Nothing is changed by a refused transfer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransferError {

@@ -94,6 +94,36 @@ fn a_budget_is_never_overdrawn_until_an_overspend_is_approved() {
 }
 
 #[test]
+fn an_overspend_tops_up_one_of_the_childs_budgets_from_the_streams_funding() {
+    let form = OverspendForm {
+        id: Some("6f0c3a52-8a4e-4d51-9d0a-2d2b7c1e9a10".into()),
+        stream: Some("social_care".into()),
+        route: Some("direct_payment".into()),
+        year: Some("2026-27".into()),
+        amount: Some("£250.50".into()),
+        item: None,
+        reason: Some("Respite over the summer cost more than planned".into()),
+    };
+    let today = date(2026, 11, 22);
+    let t = form.parse(child(), &[budget()], today).unwrap();
+    assert_eq!(t.id.to_string(), "6f0c3a52-8a4e-4d51-9d0a-2d2b7c1e9a10", "the caller's id makes a retry harmless");
+    assert_eq!((t.debit, t.credit), (funding(), budget()));
+    assert_eq!((t.amount, t.kind, t.phase, t.on), (Pence::new(25_050), TransferKind::Overspend, Phase::Posted, today));
+    assert_eq!(t.reference, "Respite over the summer cost more than planned");
+    // Not one of the child's budgets: refused, naming the field.
+    let education = OverspendForm { stream: Some("education".into()), ..form.clone() };
+    assert_eq!(education.parse(child(), &[budget()], today).unwrap_err().fields(), vec!["stream"]);
+    let bad = OverspendForm {
+        id: Some("x".into()),
+        route: Some("cash".into()),
+        amount: Some("-5".into()),
+        reason: None,
+        ..form
+    };
+    assert_eq!(bad.parse(child(), &[budget()], today).unwrap_err().fields(), vec!["id", "route", "amount", "reason"]);
+}
+
+#[test]
 fn a_pending_transfer_is_posted_or_voided_once_and_only_once() {
     let mut ledger = Ledger::default();
     set_up(&mut ledger, 50_000);
