@@ -601,8 +601,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         confirm: bool,
         stamp: &Stamp,
     ) -> StoreResult<BankChange>;
-    /// A payee account's bank details, oldest first.
-    async fn bank_details(&self, area: AreaId, account: &AccountKey) -> StoreResult<Vec<BankChange>>;
+    /// Bank details, oldest first per payee account: one account's, or
+    /// (with `None`) every account's in the area.
+    async fn bank_details(
+        &self,
+        area: AreaId,
+        account: Option<&AccountKey>,
+    ) -> StoreResult<Vec<(AccountKey, BankChange)>>;
     /// Prepares a payment run of everything due on or before `day` and not
     /// yet in a run: budgets and instalments are brought up to date first.
     /// Asking again pays nothing twice.

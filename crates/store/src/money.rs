@@ -498,19 +498,36 @@ fn bank_change(row: &AnyRow) -> StoreResult<BankChange> {
     })
 }
 
+/// Bank details, oldest first per payee account: one account's, or every
+/// account's in the area.
 pub(crate) async fn bank_details(
+    conn: &mut AnyConnection,
+    area: AreaId,
+    account: Option<&AccountKey>,
+) -> StoreResult<Vec<(AccountKey, BankChange)>> {
+    let rows = sqlx::query(&format!(
+        "SELECT account, {BANK_COLUMNS} FROM bank_details WHERE area_id = $1 AND ($2 = '' OR account = $2) \
+         ORDER BY account, seq"
+    ))
+    .bind(area.to_string())
+    .bind(account.map(ToString::to_string).unwrap_or_default())
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let account = Reader { row, table: "bank_details" }.parsed("account", AccountKey::parse)?;
+            Ok((account, bank_change(row)?))
+        })
+        .collect()
+}
+
+/// One payee account's bank details, oldest first.
+async fn account_bank_details(
     conn: &mut AnyConnection,
     area: AreaId,
     account: &AccountKey,
 ) -> StoreResult<Vec<BankChange>> {
-    let rows = sqlx::query(&format!(
-        "SELECT {BANK_COLUMNS} FROM bank_details WHERE area_id = $1 AND account = $2 ORDER BY seq"
-    ))
-    .bind(area.to_string())
-    .bind(account.to_string())
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter().map(bank_change).collect()
+    Ok(bank_details(conn, area, Some(account)).await?.into_iter().map(|(_, c)| c).collect())
 }
 
 /// Payee accounts exist for a child in the area or an organisation in it.
@@ -535,7 +552,7 @@ pub(crate) async fn propose_bank_details(
 ) -> StoreResult<BankChange> {
     let mut tx = db.write().await?;
     payee_exists(&mut tx, area, account).await?;
-    let seq = i64::try_from(bank_details(&mut tx, area, account).await?.len()).expect("small") + 1;
+    let seq = i64::try_from(account_bank_details(&mut tx, area, account).await?.len()).expect("small") + 1;
     sqlx::query(
         "INSERT INTO bank_details (area_id, account, seq, status, details, reason, proposed_at_ms, proposed_by) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -553,7 +570,7 @@ pub(crate) async fn propose_bank_details(
     // The audit trail never holds the account number itself.
     let detail = serde_json::json!({ "seq": seq, "reason": reason, "account_number": details.account_number.masked() });
     log_change(&mut tx, area, stamp, account.child(), "bank_details", &account.to_string(), "propose", detail).await?;
-    let change = bank_details(&mut tx, area, account).await?.pop().ok_or(StoreError::NotFound)?;
+    let change = account_bank_details(&mut tx, area, account).await?.pop().ok_or(StoreError::NotFound)?;
     tx.commit().await?;
     Ok(change)
 }
@@ -567,7 +584,7 @@ pub(crate) async fn decide_bank_details(
     stamp: &Stamp,
 ) -> StoreResult<BankChange> {
     let mut tx = db.write().await?;
-    let changes = bank_details(&mut tx, area, account).await?;
+    let changes = account_bank_details(&mut tx, area, account).await?;
     let change = changes.iter().find(|c| c.seq == seq).ok_or(StoreError::NotFound)?;
     change.may_decide(&stamp.by).map_err(|e| StoreError::Refused(e.into()))?;
     let set = |status: BankChangeStatus, which: i64| {
@@ -592,7 +609,7 @@ pub(crate) async fn decide_bank_details(
     let detail = serde_json::json!({ "seq": seq, "status": status.code() });
     let action = if confirm { "confirm" } else { "reject" };
     log_change(&mut tx, area, stamp, account.child(), "bank_details", &account.to_string(), action, detail).await?;
-    let decided = bank_details(&mut tx, area, account).await?.into_iter().find(|c| c.seq == seq);
+    let decided = account_bank_details(&mut tx, area, account).await?.into_iter().find(|c| c.seq == seq);
     tx.commit().await?;
     decided.ok_or(StoreError::NotFound)
 }

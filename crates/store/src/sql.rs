@@ -1537,7 +1537,11 @@ impl Store for SqlStore {
         money::decide_bank_details(self, area, account, seq, confirm, stamp).await
     }
 
-    async fn bank_details(&self, area: AreaId, account: &AccountKey) -> StoreResult<Vec<BankChange>> {
+    async fn bank_details(
+        &self,
+        area: AreaId,
+        account: Option<&AccountKey>,
+    ) -> StoreResult<Vec<(AccountKey, BankChange)>> {
         let mut conn = self.pool.acquire().await?;
         money::bank_details(&mut conn, area, account).await
     }

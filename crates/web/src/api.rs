@@ -516,6 +516,7 @@ pub fn routes() -> Vec<ApiRoute> {
     ]
     .into_iter()
     .chain(crate::pathway::routes())
+    .chain(crate::money::routes())
     .collect()
 }
 

@@ -15,6 +15,7 @@ mod audit;
 mod auth;
 mod caller;
 mod oidc;
+mod money;
 mod openapi;
 mod pathway;
 mod problem;

@@ -223,6 +223,14 @@ fn schemas() -> Value {
         "RiskForm": object("description, owner, review_on"),
         "GateExceptionForm": object("gate (safeguarding, young_person_consent, personal_assistant_dbs), subject (the concern or assistant), reason"),
         "Professional": object("A professional who can hold cases"),
+        "SpendItemForm": object("format (generic, prepaid_card, provider_invoice), source (the provider, for invoices), transaction_id, item_key (null takes the line off its item), remember (merchant, category or reference: put lines like it there too)"),
+        "OverspendForm": object("id (your UUID for it: sending it again records it once), stream, route, year (like 2026-27), amount (pounds), item (optional), reason"),
+        "StartAuditForm": object("on (the day the audit starts)"),
+        "AuditEventForm": object("kind (evidence_received, findings_recorded, notice_sent, family_responded, closed) and on; evidence and note; findings, proposed_recovery (pounds) and reasons; response_by; agreed and response; outcome"),
+        "RecoveryForm": object("on and amount (pounds): at most the surplus, and only after the notice's response date or the family's agreement"),
+        "RunForm": object("date: the Bacs processing day"),
+        "BankDetailsProposal": object("account (dp/<child id> or org/<organisation id>), sort_code (6 digits), account_number (8 digits), account_name, reason"),
+        "BankDetailsDecision": object("account, seq (of the proposal) and confirm (true to confirm, false to reject)"),
     })
 }
 

@@ -1238,7 +1238,7 @@ async fn children_in_scope(state: &AppState, caller: &Caller) -> Result<Vec<Chil
     children_in(state, caller, &ChildScope::of(&caller.user.viewer())).await
 }
 
-async fn children_in(state: &AppState, caller: &Caller, scope: &ChildScope) -> Result<Vec<Child>, Problem> {
+pub(crate) async fn children_in(state: &AppState, caller: &Caller, scope: &ChildScope) -> Result<Vec<Child>, Problem> {
     let mut query = ChildQuery { limit: PAGE_SIZE_MAX, ..ChildQuery::default() };
     let mut all = Vec::new();
     loop {

@@ -103,6 +103,31 @@ impl From<StoreError> for Problem {
                 "This change is not allowed",
                 format!("{msg}. Nothing was saved."),
             ),
+            StoreError::Ledger(e) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "/problems/refused",
+                "This change is not allowed",
+                format!("{e}. Nothing was saved."),
+            ),
+            StoreError::Lines(lines) => Problem {
+                errors: lines
+                    .iter()
+                    .map(|l| allot_domain::FieldError {
+                        field: format!("line {}: {}", l.line, l.field),
+                        message: l.message.clone(),
+                    })
+                    .collect(),
+                ..Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "/problems/invalid-file",
+                    "There are problems in the file",
+                    format!(
+                        "{} problem{} in the file, each named by its line and field; nothing was imported.",
+                        lines.len(),
+                        if lines.len() == 1 { "" } else { "s" }
+                    ),
+                )
+            },
             other => {
                 tracing::error!(error = %other, "storage failure");
                 Problem::new(

@@ -28,6 +28,9 @@ const OTHER_AREA_MARKER: &str = "CANARYOTHERAREA";
 const SAFEGUARDING_MARKER: &str = "CANARYSAFEGUARDING bruising";
 const KEEPING_SAFE_MARKER: &str = "CANARYKEEPSAFE runs off";
 const OTHER_ITEM_MARKER: &str = "CANARYOTHERITEM swimming";
+/// Account numbers only finance may see in full.
+const FAMILY_ACCOUNT_MARKER: &str = "27182818";
+const PROVIDER_ACCOUNT_MARKER: &str = "31415926";
 
 /// Everything the access tests need: an area with a child every role has a
 /// relationship with ("own"), one nobody but area-wide roles can see
@@ -39,6 +42,8 @@ struct Fixture {
     other: Ids,
     other_area: Ids,
     policy: String,
+    /// A prepared payment run in the area.
+    run: String,
     nhs: OrganisationId,
     school: OrganisationId,
 }
@@ -240,9 +245,11 @@ async fn fixture(db: TestDatabase) -> Fixture {
     let (status, body) =
         app.send_as(&app.token, Method::PUT, &format!("/api/v1/children/{child}/plan"), Some(plan)).await;
     assert_eq!(status, 200, "{body}");
+    let run = money(store, area, &child, provider).await;
     let users = store.users(area).await.unwrap();
     let user = |name: &str| users.iter().find(|u| u.details.username.as_str() == name).unwrap().id.to_string();
     Fixture {
+        run,
         own: Ids { child, consent, involvement, user: user("asha@council.example") },
         other: Ids {
             child: other_child,
@@ -275,6 +282,10 @@ fn matrix() -> BTreeMap<&'static str, &'static str> {
     let managers = "team_manager group_manager head_of_service";
     let approvers = "team_manager group_manager head_of_service nhs_budget_lead";
     let family_and_case_holders = "parent_carer young_person caseworker team_manager group_manager head_of_service";
+    let money_readers = "parent_carer young_person caseworker team_manager group_manager head_of_service \
+                         nhs_budget_lead finance_officer auditor";
+    let money_changers = "caseworker team_manager group_manager head_of_service finance_officer";
+    let money_report_readers = "group_manager head_of_service nhs_budget_lead finance_officer commissioner auditor";
     BTreeMap::from([
         ("GET /healthz", "public"),
         ("GET /readyz", "public"),
@@ -362,6 +373,31 @@ fn matrix() -> BTreeMap<&'static str, &'static str> {
         ("POST /api/v1/risks/close", "team_manager group_manager head_of_service commissioner"),
         ("GET /api/v1/delegation-policies", all),
         ("POST /api/v1/delegation-policies", "commissioner administrator"),
+        ("GET /api/v1/children/{id}/money", money_readers),
+        ("GET /api/v1/children/{id}/spend", money_readers),
+        ("PUT /api/v1/children/{id}/spend", money_changers),
+        ("POST /api/v1/children/{id}/overspends", approvers),
+        ("GET /api/v1/children/{id}/dp-audits", money_readers),
+        ("POST /api/v1/children/{id}/dp-audits", money_changers),
+        ("POST /api/v1/children/{id}/dp-audits/events", money_changers),
+        ("POST /api/v1/children/{id}/dp-audits/recovery", money_changers),
+        ("GET /api/v1/payment-runs", "finance_officer"),
+        ("POST /api/v1/payment-runs", "finance_officer"),
+        ("POST /api/v1/payment-runs/{id}/release", "finance_officer"),
+        ("POST /api/v1/payment-runs/{id}/cancel", "finance_officer"),
+        ("GET /api/v1/payment-runs/{id}/bacs", "finance_officer"),
+        ("GET /api/v1/payment-runs/{id}/journal", "finance_officer"),
+        ("GET /api/v1/bank-details", "finance_officer"),
+        ("POST /api/v1/bank-details", "finance_officer"),
+        ("POST /api/v1/bank-details/decisions", "finance_officer"),
+        ("POST /api/v1/statements", "finance_officer"),
+        ("GET /api/v1/direct-payments", "team_manager group_manager head_of_service finance_officer auditor"),
+        ("GET /api/v1/reports/money", money_report_readers),
+        (
+            "GET /api/v1/reports/money/organisations",
+            "group_manager head_of_service nhs_budget_lead finance_officer school_senco provider_staff commissioner \
+             auditor",
+        ),
     ])
 }
 
@@ -398,6 +434,11 @@ fn path_for(f: &Fixture, template: &str, target: Target) -> Option<String> {
         &ids.involvement
     } else if template.starts_with("/api/v1/users/") {
         &ids.user
+    } else if template.starts_with("/api/v1/payment-runs/") {
+        if target == Target::OtherArea {
+            return Some(template.replace("{id}", &allot_domain::ChildId::new().to_string()));
+        }
+        &f.run
     } else if template.starts_with("/api/v1/ras/policies/") {
         if target == Target::OtherArea {
             // The other area has no policy: its nearest is a missing one.
@@ -440,6 +481,7 @@ async fn every_route_answers_every_role_as_the_matrix_says(db: TestDatabase) {
                 let Some(path) = path_for(&f, route.path, target) else { continue };
                 let about_a_child = route.path.contains("{id}")
                     && !route.path.starts_with("/api/v1/users/")
+                    && !route.path.starts_with("/api/v1/payment-runs/")
                     && !route.path.starts_with("/api/v1/ras/policies/");
                 let body = (method != Method::GET && method != Method::DELETE).then(|| json!({}));
                 // Anonymous first.
@@ -498,6 +540,60 @@ async fn denied_looks_like_missing(f: &Fixture, token: &str) {
     assert_eq!(other_area, missing);
 }
 
+/// Money for the own child: confirmed bank details for the family and the
+/// provider, and a £40 payment to the provider due in a prepared run.
+/// Returns the run's id.
+async fn money(store: &dyn Store, area: allot_domain::AreaId, child: &str, provider: OrganisationId) -> String {
+    use allot_domain::finance::bank::BankDetailsForm;
+    use allot_domain::finance::ledger::{AccountKey, Phase, Transfer, TransferKind};
+    use allot_domain::pathway::plan::ManagementRoute;
+    use allot_domain::ids::TransferId;
+    use allot_domain::{FinancialYear, Pence, Stamp};
+    let stamp = |by: &str| Stamp::now(allot_domain::Actor::parse(by).unwrap());
+    store
+        .publish_finance_settings(area, include_str!("../../../../policies/example-finance.toml"), &stamp("setup"))
+        .await
+        .unwrap();
+    let child: ChildId = child.parse().unwrap();
+    for (account, number) in [
+        (AccountKey::DirectPayment { child }, FAMILY_ACCOUNT_MARKER),
+        (AccountKey::Organisation { organisation: provider }, PROVIDER_ACCOUNT_MARKER),
+    ] {
+        let details = BankDetailsForm {
+            sort_code: Some("11-22-33".into()),
+            account_number: Some(number.into()),
+            account_name: Some("Canary Account".into()),
+        }
+        .parse()
+        .unwrap();
+        let p = store.propose_bank_details(area, &account, &details, "Set up", &stamp("one")).await.unwrap();
+        store.decide_bank_details(area, &account, p.seq, true, &stamp("two")).await.unwrap();
+    }
+    let year = FinancialYear::starting(2026);
+    let budget =
+        AccountKey::Budget { child, stream: "social_care".into(), route: ManagementRoute::Isf, year };
+    let on = jiff::civil::date(2026, 11, 2);
+    let transfer = |debit: AccountKey, credit: AccountKey, kind, phase| Transfer {
+        id: TransferId::new(),
+        debit,
+        credit,
+        amount: Pence::new(4_000),
+        kind,
+        phase,
+        item: None,
+        on,
+        reference: "Short breaks".into(),
+    };
+    let funding = AccountKey::Funding { stream: "social_care".into(), year };
+    let set_up = transfer(funding, budget.clone(), TransferKind::Budget, Phase::Posted);
+    let due = transfer(budget, AccountKey::Organisation { organisation: provider }, TransferKind::Payment, Phase::Pending);
+    for t in [set_up, due] {
+        store.record_transfer(area, &t, &stamp("setup")).await.unwrap();
+    }
+    let outcome = store.prepare_payment_run(area, on, &stamp("setup")).await.unwrap();
+    outcome.run.expect("the payment is due").id.to_string()
+}
+
 async fn restricted_fields_never_reach_a_role_that_may_not_see_them(db: TestDatabase) {
     let f = fixture(db).await;
     denied_looks_like_missing(&f, &f.tokens[&Role::ParentCarer]).await;
@@ -550,6 +646,15 @@ async fn restricted_fields_never_reach_a_role_that_may_not_see_them(db: TestData
                     assert!(allowed, "{role} saw {marker} at {path}");
                 }
             }
+            for marker in [FAMILY_ACCOUNT_MARKER, PROVIDER_ACCOUNT_MARKER] {
+                if text.contains(marker) {
+                    seen.insert((marker, *role));
+                    assert_eq!(*role, Role::FinanceOfficer, "{role} saw a whole account number at {path}");
+                }
+            }
+            if text.contains("******18") {
+                seen.insert(("******18", *role));
+            }
             assert!(!text.contains(OTHER_AREA_MARKER), "{role} saw another area's child at {path}");
             assert!(
                 AREA_WIDE.contains(role) || !text.contains(OTHER_CHILD_MARKER),
@@ -565,6 +670,10 @@ async fn restricted_fields_never_reach_a_role_that_may_not_see_them(db: TestData
         ("CANARYKEEPSAFE", Role::ParentCarer),
         ("CANARYOTHERITEM", Role::FinanceOfficer),
         ("CANARYOTHERITEM", Role::NhsBudgetLead),
+        (FAMILY_ACCOUNT_MARKER, Role::FinanceOfficer),
+        (PROVIDER_ACCOUNT_MARKER, Role::FinanceOfficer),
+        // The family recognises its account by its last two digits.
+        ("******18", Role::ParentCarer),
     ] {
         assert!(seen.contains(&seen_by), "{seen_by:?}: the marker should be visible here");
     }
