@@ -211,14 +211,13 @@ pub(crate) async fn paid(
     stamp: &Stamp,
 ) -> StoreResult<()> {
     if let Some(on) = direct_payment_on {
-        let (before,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM pathway_events WHERE area_id = $1 AND child_id = $2 AND kind = $3",
-        )
-        .bind(area.to_string())
-        .bind(child.to_string())
-        .bind(EventKind::FirstDirectPayment.code())
-        .fetch_one(&mut *conn)
-        .await?;
+        let (before,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM pathway_events WHERE area_id = $1 AND child_id = $2 AND kind = $3")
+                .bind(area.to_string())
+                .bind(child.to_string())
+                .bind(EventKind::FirstDirectPayment.code())
+                .fetch_one(&mut *conn)
+                .await?;
         if before == 0 {
             let seq = event_count(conn, area, child).await? + 1;
             let event = PathwayEvent {

@@ -66,12 +66,20 @@ pub(crate) fn routes() -> Vec<ApiRoute> {
                 (
                     "get",
                     Guard::read(money),
-                    read("A child's spend in a year, line by line, with the item each is against", with(id_param(), vec![year()])),
+                    read(
+                        "A child's spend in a year, line by line, with the item each is against",
+                        with(id_param(), vec![year()]),
+                    ),
                 ),
                 (
                     "put",
                     Guard::change(money),
-                    write("Put a line of spend against a plan item (or take it off one)", id_param(), "SpendItemForm", false),
+                    write(
+                        "Put a line of spend against a plan item (or take it off one)",
+                        id_param(),
+                        "SpendItemForm",
+                        false,
+                    ),
                 ),
             ],
         },
@@ -81,15 +89,31 @@ pub(crate) fn routes() -> Vec<ApiRoute> {
             operations: vec![(
                 "post",
                 Guard::change(Section::Signoff).with_step_up(),
-                write("Approve an overspend: more money for one of the child's budgets, with reasons", id_param(), "OverspendForm", true),
+                write(
+                    "Approve an overspend: more money for one of the child's budgets, with reasons",
+                    id_param(),
+                    "OverspendForm",
+                    true,
+                ),
             )],
         },
         ApiRoute {
             path: "/api/v1/children/{id}/dp-audits",
             handler: get(list_audits).post(start_audit),
             operations: vec![
-                ("get", Guard::read(money), read("The child's direct-payment audits, each with its events and the notice letter sent", id_param())),
-                ("post", Guard::change(money), write("Start an audit of the direct payment", id_param(), "StartAuditForm", true)),
+                (
+                    "get",
+                    Guard::read(money),
+                    read(
+                        "The child's direct-payment audits, each with its events and the notice letter sent",
+                        id_param(),
+                    ),
+                ),
+                (
+                    "post",
+                    Guard::change(money),
+                    write("Start an audit of the direct payment", id_param(), "StartAuditForm", true),
+                ),
             ],
         },
         ApiRoute {
@@ -98,7 +122,12 @@ pub(crate) fn routes() -> Vec<ApiRoute> {
             operations: vec![(
                 "post",
                 Guard::change(money),
-                write("Record what happened next in the open audit (not a recovery)", id_param(), "AuditEventForm", true),
+                write(
+                    "Record what happened next in the open audit (not a recovery)",
+                    id_param(),
+                    "AuditEventForm",
+                    true,
+                ),
             )],
         },
         ApiRoute {
@@ -123,7 +152,12 @@ pub(crate) fn routes() -> Vec<ApiRoute> {
                 (
                     "post",
                     Guard::area(AreaAction::Payments),
-                    write("Prepare a payment run of everything due by a processing day (pays nothing twice)", vec![], "RunForm", true),
+                    write(
+                        "Prepare a payment run of everything due by a processing day (pays nothing twice)",
+                        vec![],
+                        "RunForm",
+                        true,
+                    ),
                 ),
             ],
         },
@@ -142,7 +176,12 @@ pub(crate) fn routes() -> Vec<ApiRoute> {
             operations: vec![(
                 "post",
                 Guard::area(AreaAction::Payments).with_step_up(),
-                write("Cancel a prepared run, with the reason: its payments wait for the next", id_param(), "ReasonForm", false),
+                write(
+                    "Cancel a prepared run, with the reason: its payments wait for the next",
+                    id_param(),
+                    "ReasonForm",
+                    false,
+                ),
             )],
         },
         ApiRoute {
@@ -170,12 +209,20 @@ pub(crate) fn routes() -> Vec<ApiRoute> {
                 (
                     "get",
                     Guard::area(AreaAction::Payments),
-                    read("Every payee's bank details: current, waiting for confirmation, replaced", vec![q("status", "Only these: proposed, current, replaced or rejected")]),
+                    read(
+                        "Every payee's bank details: current, waiting for confirmation, replaced",
+                        vec![q("status", "Only these: proposed, current, replaced or rejected")],
+                    ),
                 ),
                 (
                     "post",
                     Guard::area(AreaAction::Payments),
-                    write("Propose new bank details for a payee: a second person confirms them", vec![], "BankDetailsProposal", true),
+                    write(
+                        "Propose new bank details for a payee: a second person confirms them",
+                        vec![],
+                        "BankDetailsProposal",
+                        true,
+                    ),
                 ),
             ],
         },
@@ -185,7 +232,12 @@ pub(crate) fn routes() -> Vec<ApiRoute> {
             operations: vec![(
                 "post",
                 Guard::area(AreaAction::Payments).with_step_up(),
-                write("Confirm or reject proposed bank details (never your own proposal)", vec![], "BankDetailsDecision", false),
+                write(
+                    "Confirm or reject proposed bank details (never your own proposal)",
+                    vec![],
+                    "BankDetailsDecision",
+                    false,
+                ),
             )],
         },
         ApiRoute {
@@ -196,7 +248,10 @@ pub(crate) fn routes() -> Vec<ApiRoute> {
                 Guard::area(AreaAction::Payments),
                 op(
                     "Import a statement or provider invoices (CSV, sent as text/csv): all of it or none, each transaction once",
-                    vec![q("format", "generic, prepaid_card or provider_invoice"), q("name", "The file's name, for the record")],
+                    vec![
+                        q("format", "generic, prepaid_card or provider_invoice"),
+                        q("name", "The file's name, for the record"),
+                    ],
                     Some(json!({ "required": true, "content": { "text/csv": { "schema": { "type": "string" } } } })),
                     ok("object", "What was imported (201)"),
                 ),
@@ -230,7 +285,10 @@ pub(crate) fn routes() -> Vec<ApiRoute> {
                     "What each provider and school was paid and has still to come, per child and item (a provider or school sees its own)",
                     vec![
                         year(),
-                        q("route", "Only this route: isf for the schools and providers holding individual service funds"),
+                        q(
+                            "route",
+                            "Only this route: isf for the schools and providers holding individual service funds",
+                        ),
                         q("kind", "Only organisations of this kind: school, provider…"),
                     ],
                 ),
@@ -300,7 +358,8 @@ async fn child_money(
         .collect();
     // The family may recognise their account, never use it.
     let bank = state.store.bank_details(caller.area, Some(&AccountKey::DirectPayment { child })).await?;
-    let paid_into = bank.iter().rev().find(|(_, c)| c.status == BankChangeStatus::Current).map(|(_, c)| c.details.masked());
+    let paid_into =
+        bank.iter().rev().find(|(_, c)| c.status == BankChangeStatus::Current).map(|(_, c)| c.details.masked());
     let mut body = serde_json::to_value(&money).map_err(|_| Problem::unavailable())?;
     body["payments"] = Value::Array(payments);
     body["paid_into"] = json!(paid_into);
@@ -387,11 +446,8 @@ async fn approve_overspend(
         .collect();
     let transfer = form.parse(child, &budgets, caller.today())?;
     let applied = state.store.record_transfer(caller.area, &transfer, &caller.stamp()).await?;
-    let status = if applied == allot_domain::finance::ledger::Applied::Created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
+    let status =
+        if applied == allot_domain::finance::ledger::Applied::Created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(json!({ "transfer": transfer, "applied": format!("{applied:?}").to_lowercase() })))
         .into_response())
 }
@@ -444,9 +500,14 @@ async fn start_audit(
 
 /// The audit under way for a child.
 async fn open_audit(state: &AppState, caller: &Caller, child: ChildId) -> Result<allot_store::DpAudit, Problem> {
-    state.store.dp_audits(caller.area, child).await?.into_iter().rev().find(|a| a.state.closed().is_none()).ok_or_else(|| {
-        Problem::from(StoreError::Refused("the child has no audit under way: start one first".into()))
-    })
+    state
+        .store
+        .dp_audits(caller.area, child)
+        .await?
+        .into_iter()
+        .rev()
+        .find(|a| a.state.closed().is_none())
+        .ok_or_else(|| Problem::from(StoreError::Refused("the child has no audit under way: start one first".into())))
 }
 
 async fn record_event(
@@ -618,10 +679,7 @@ async fn list_bank_details(
 ) -> Result<Json<Value>, Problem> {
     let status = match params.get("status").map(String::as_str) {
         None | Some("") => None,
-        Some(raw) => Some(
-            BankChangeStatus::parse(raw)
-                .map_err(|e| Problem::invalid(Invalid::one("status", e)))?,
-        ),
+        Some(raw) => Some(BankChangeStatus::parse(raw).map_err(|e| Problem::invalid(Invalid::one("status", e)))?),
     };
     let names = payee_names(&state, &caller).await?;
     let items: Vec<Value> = state
@@ -746,8 +804,7 @@ async fn money_report(
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, Problem> {
     let year = year_param(&params, &caller)?;
-    let transfers: Vec<_> =
-        state.store.transfers(caller.area, None).await?.into_iter().map(|s| s.transfer).collect();
+    let transfers: Vec<_> = state.store.transfers(caller.area, None).await?.into_iter().map(|s| s.transfer).collect();
     Ok(Json(json!(area_spend(&transfers, year))))
 }
 
@@ -776,8 +833,7 @@ async fn organisations_report(
         .into_iter()
         .map(|c| (c.id, c.details.reference.to_string()))
         .collect();
-    let transfers: Vec<_> =
-        state.store.transfers(caller.area, None).await?.into_iter().map(|s| s.transfer).collect();
+    let transfers: Vec<_> = state.store.transfers(caller.area, None).await?.into_iter().map(|s| s.transfer).collect();
     let items: Vec<Value> = organisation_payments(&transfers, year, route)
         .into_iter()
         .filter(|o| !own_only || caller.user.details.organisation_id == Some(o.organisation))

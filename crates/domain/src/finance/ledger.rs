@@ -299,7 +299,13 @@ impl OverspendForm {
             (Some(route), Some(year)) => {
                 let key = AccountKey::Budget { child, stream: stream.clone(), route, year };
                 if !budgets.contains(&key) {
-                    inv.push("stream", format!("the child has no {stream:?} budget paid by {} in {year}", route.label().to_lowercase()));
+                    inv.push(
+                        "stream",
+                        format!(
+                            "the child has no {stream:?} budget paid by {} in {year}",
+                            route.label().to_lowercase()
+                        ),
+                    );
                 }
                 Some((key, year))
             }

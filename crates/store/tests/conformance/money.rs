@@ -257,8 +257,7 @@ async fn bank_details_change_only_when_a_second_person_confirms(db: TestDatabase
     store.decide_bank_details(area, &account, p2.seq, true, &stamp("asha")).await.unwrap();
     let kept = store.bank_details(area, None).await.unwrap();
     assert!(kept.iter().all(|(a, _)| *a == account), "the area's only payee");
-    let statuses: Vec<_> =
-        kept.iter().map(|(_, k)| (k.status, k.details.account_number.digits().to_owned())).collect();
+    let statuses: Vec<_> = kept.iter().map(|(_, k)| (k.status, k.details.account_number.digits().to_owned())).collect();
     assert_eq!(
         statuses,
         [(BankChangeStatus::Replaced, "12345678".to_owned()), (BankChangeStatus::Current, "87654321".to_owned())]

@@ -546,8 +546,8 @@ async fn denied_looks_like_missing(f: &Fixture, token: &str) {
 async fn money(store: &dyn Store, area: allot_domain::AreaId, child: &str, provider: OrganisationId) -> String {
     use allot_domain::finance::bank::BankDetailsForm;
     use allot_domain::finance::ledger::{AccountKey, Phase, Transfer, TransferKind};
-    use allot_domain::pathway::plan::ManagementRoute;
     use allot_domain::ids::TransferId;
+    use allot_domain::pathway::plan::ManagementRoute;
     use allot_domain::{FinancialYear, Pence, Stamp};
     let stamp = |by: &str| Stamp::now(allot_domain::Actor::parse(by).unwrap());
     store
@@ -570,8 +570,7 @@ async fn money(store: &dyn Store, area: allot_domain::AreaId, child: &str, provi
         store.decide_bank_details(area, &account, p.seq, true, &stamp("two")).await.unwrap();
     }
     let year = FinancialYear::starting(2026);
-    let budget =
-        AccountKey::Budget { child, stream: "social_care".into(), route: ManagementRoute::Isf, year };
+    let budget = AccountKey::Budget { child, stream: "social_care".into(), route: ManagementRoute::Isf, year };
     let on = jiff::civil::date(2026, 11, 2);
     let transfer = |debit: AccountKey, credit: AccountKey, kind, phase| Transfer {
         id: TransferId::new(),
@@ -586,7 +585,8 @@ async fn money(store: &dyn Store, area: allot_domain::AreaId, child: &str, provi
     };
     let funding = AccountKey::Funding { stream: "social_care".into(), year };
     let set_up = transfer(funding, budget.clone(), TransferKind::Budget, Phase::Posted);
-    let due = transfer(budget, AccountKey::Organisation { organisation: provider }, TransferKind::Payment, Phase::Pending);
+    let due =
+        transfer(budget, AccountKey::Organisation { organisation: provider }, TransferKind::Payment, Phase::Pending);
     for t in [set_up, due] {
         store.record_transfer(area, &t, &stamp("setup")).await.unwrap();
     }

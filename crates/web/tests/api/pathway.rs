@@ -26,7 +26,7 @@ fn today() -> jiff::civil::Date {
 }
 
 /// Publishes the allocation and delegation policies.
-async fn policies(app: &TestApp) {
+pub(super) async fn policies(app: &TestApp) {
     assert_eq!(publish(app, POLICY, "application/toml").await.0, 201);
     let token = app
         .person("policy@council.example", Role::Commissioner, Who { organisation: Some(app.council), ..Who::default() })
@@ -43,12 +43,17 @@ async fn policies(app: &TestApp) {
     assert_eq!(resp.status(), 201);
 }
 
-async fn staff(app: &TestApp, name: &str, role: Role, organisation: Option<allot_domain::OrganisationId>) -> String {
+pub(super) async fn staff(
+    app: &TestApp,
+    name: &str,
+    role: Role,
+    organisation: Option<allot_domain::OrganisationId>,
+) -> String {
     let who = Who { organisation: organisation.or(Some(app.council)), teams: vec!["SEN North"], ..Who::default() };
     app.person(&format!("{name}@test.example"), role, who).await
 }
 
-fn fields(problem: &Value) -> Vec<String> {
+pub(super) fn fields(problem: &Value) -> Vec<String> {
     problem["errors"]
         .as_array()
         .map_or(Vec::new(), |e| e.iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect())

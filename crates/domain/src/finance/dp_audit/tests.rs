@@ -493,7 +493,8 @@ proptest! {
 
 #[test]
 fn an_event_sent_by_a_person_is_checked_field_by_field_with_amounts_in_pounds() {
-    let form = |kind: &str| AuditEventForm { kind: Some(kind.into()), on: Some("2026-11-02".into()), ..Default::default() };
+    let form =
+        |kind: &str| AuditEventForm { kind: Some(kind.into()), on: Some("2026-11-02".into()), ..Default::default() };
     let findings = AuditEventForm {
         findings: Some("Six weeks of PA hours not used".into()),
         proposed_recovery: Some("£1,234.56".into()),
@@ -511,7 +512,8 @@ fn an_event_sent_by_a_person_is_checked_field_by_field_with_amounts_in_pounds() 
     );
     let response = AuditEventForm { response: Some("We agree".into()), ..form("family_responded") };
     assert_eq!(response.parse().unwrap_err().fields(), vec!["agreed"]);
-    let wrong = AuditEventForm { on: Some("2 November".into()), evidence: Some("diary".into()), ..form("evidence_received") };
+    let wrong =
+        AuditEventForm { on: Some("2 November".into()), evidence: Some("diary".into()), ..form("evidence_received") };
     assert_eq!(wrong.parse().unwrap_err().fields(), vec!["on", "evidence"]);
     assert_eq!(form("started").parse().unwrap_err().fields(), vec!["kind"], "an audit is started on its own");
     assert_eq!(

@@ -67,7 +67,13 @@ fn each_stream_shows_its_budget_reserved_paid_spent_and_left_to_the_penny() {
     let (education, social_care) = (&money.streams[0], &money.streams[1]);
     // £5,700 a year in 13 four-weekly payments: £438.46 each, the first £438.48.
     assert_eq!(
-        (social_care.stream.as_str(), social_care.route, social_care.figures.budget, social_care.figures.paid, social_care.figures.committed),
+        (
+            social_care.stream.as_str(),
+            social_care.route,
+            social_care.figures.budget,
+            social_care.figures.paid,
+            social_care.figures.committed
+        ),
         ("social_care", ManagementRoute::DirectPayment, Pence::new(570_000), Pence::new(43_848), Pence::new(526_152))
     );
     assert_eq!(
@@ -85,7 +91,13 @@ fn each_stream_shows_its_budget_reserved_paid_spent_and_left_to_the_penny() {
         }]
     );
     assert_eq!(
-        (education.figures.budget, education.figures.paid, education.figures.committed, education.spent, education.contingency),
+        (
+            education.figures.budget,
+            education.figures.paid,
+            education.figures.committed,
+            education.spent,
+            education.contingency
+        ),
         (Pence::new(260_000), Pence::new(20_000), Pence::new(240_000), Pence::new(12_345), Pence::ZERO)
     );
     // Unmatched spend and spend on an item the plan no longer has.
