@@ -13,7 +13,7 @@ use allot_domain::access::{AreaAction, ChildScope, Section};
 use allot_domain::dates::parse_date;
 use allot_domain::finance::bank::{BankChange, BankChangeStatus, BankDetailsForm};
 use allot_domain::finance::dp_audit::{AuditEvent, AuditEventForm, notice_letter};
-use allot_domain::finance::ledger::{AccountKey, OverspendForm, Phase, TransferKind};
+use allot_domain::finance::ledger::{AccountKey, Applied, OverspendForm, Phase, TransferKind};
 use allot_domain::finance::reports::{area_spend, organisation_payments};
 use allot_domain::finance::spend::{LearnedField, StatementFormat};
 use allot_domain::ids::{ChildId, PaymentRunId};
@@ -299,12 +299,24 @@ pub(crate) fn routes() -> Vec<ApiRoute> {
 
 // A child's money
 
+/// An optional query parameter, parsed; a problem with it goes in `inv`.
+fn param<T, E: std::fmt::Display>(
+    params: &HashMap<String, String>,
+    name: &str,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+    inv: &mut Invalid,
+) -> Option<T> {
+    match params.get(name).map(|v| v.trim()) {
+        None | Some("") => None,
+        Some(raw) => inv.check(name, parse(raw)),
+    }
+}
+
 /// The `year` query parameter, or the financial year of today.
 fn year_param(params: &HashMap<String, String>, caller: &Caller) -> Result<FinancialYear, Problem> {
-    match params.get("year").map(String::as_str) {
-        None | Some("") => Ok(FinancialYear::containing(caller.today())),
-        Some(raw) => raw.parse().map_err(|e: &str| Problem::invalid(Invalid::one("year", e))),
-    }
+    let mut inv = Invalid::default();
+    let year = param(params, "year", str::parse::<FinancialYear>, &mut inv);
+    Ok(inv.finish(|| year.unwrap_or_else(|| FinancialYear::containing(caller.today())))?)
 }
 
 fn child_id(raw: &str) -> Result<ChildId, Problem> {
@@ -446,10 +458,12 @@ async fn approve_overspend(
         .collect();
     let transfer = form.parse(child, &budgets, caller.today())?;
     let applied = state.store.record_transfer(caller.area, &transfer, &caller.stamp()).await?;
-    let status =
-        if applied == allot_domain::finance::ledger::Applied::Created { StatusCode::CREATED } else { StatusCode::OK };
-    Ok((status, Json(json!({ "transfer": transfer, "applied": format!("{applied:?}").to_lowercase() })))
-        .into_response())
+    // Sent again with the same id: recorded once, and said so.
+    let (status, outcome) = match applied {
+        Applied::Created => (StatusCode::CREATED, "recorded"),
+        Applied::AlreadyExists => (StatusCode::OK, "already_recorded"),
+    };
+    Ok((status, Json(json!({ "transfer": transfer, "outcome": outcome }))).into_response())
 }
 
 // Direct-payment audits
@@ -677,10 +691,9 @@ async fn list_bank_details(
     caller: Caller,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, Problem> {
-    let status = match params.get("status").map(String::as_str) {
-        None | Some("") => None,
-        Some(raw) => Some(BankChangeStatus::parse(raw).map_err(|e| Problem::invalid(Invalid::one("status", e)))?),
-    };
+    let mut inv = Invalid::default();
+    let status = param(&params, "status", BankChangeStatus::parse, &mut inv);
+    inv.finish(|| ())?;
     let names = payee_names(&state, &caller).await?;
     let items: Vec<Value> = state
         .store
@@ -815,14 +828,8 @@ async fn organisations_report(
 ) -> Result<Json<Value>, Problem> {
     let year = year_param(&params, &caller)?;
     let mut inv = Invalid::default();
-    let route = match params.get("route").map(String::as_str) {
-        None | Some("") => None,
-        Some(raw) => inv.check("route", ManagementRoute::parse(raw)),
-    };
-    let kind = match params.get("kind").map(String::as_str) {
-        None | Some("") => None,
-        Some(raw) => inv.check("kind", OrganisationKind::parse(raw)),
-    };
+    let route = param(&params, "route", ManagementRoute::parse, &mut inv);
+    let kind = param(&params, "kind", OrganisationKind::parse, &mut inv);
     inv.finish(|| ())?;
     // A provider or school sees only what it was paid.
     let own_only = matches!(caller.user.details.role, Role::SchoolSenco | Role::ProviderStaff);
