@@ -566,6 +566,25 @@ fn json_problem(rejection: JsonRejection) -> Problem {
 }
 
 /// Reads an id from the path; an id that cannot exist is simply not found.
+/// Refuses a body whose Content-Type is not `wanted` (or `text/plain`),
+/// telling the caller what to send.
+pub(crate) fn require_content_type(
+    headers: &axum::http::HeaderMap,
+    wanted: &str,
+    what: &'static str,
+) -> Result<(), Problem> {
+    let sent = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if sent.starts_with(wanted) || sent.starts_with("text/plain") {
+        return Ok(());
+    }
+    Err(Problem::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "/problems/unsupported-media-type",
+        what,
+        format!("{what}'s text with Content-Type: {wanted}."),
+    ))
+}
+
 pub(crate) fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, Problem> {
     raw.parse().map_err(|_| Problem::not_found())
 }

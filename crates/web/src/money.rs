@@ -5,7 +5,7 @@
 //! statement uploads, the watch over direct payments, and the money
 //! reports. Handlers parse, ask the domain, and store what it decided.
 
-use crate::api::{ApiRoute, JsonBody, parse_id};
+use crate::api::{ApiRoute, JsonBody, parse_id, require_content_type};
 use crate::caller::{Caller, Guard};
 use crate::openapi::{body, id_param, ok, op};
 use crate::{AppState, Problem};
@@ -13,7 +13,7 @@ use allot_domain::access::{AreaAction, ChildScope, Section};
 use allot_domain::dates::parse_date;
 use allot_domain::finance::bank::{BankChange, BankChangeStatus, BankDetailsForm};
 use allot_domain::finance::dp_audit::{AuditEvent, AuditEventForm, notice_letter};
-use allot_domain::finance::ledger::{AccountKey, Applied, OverspendForm, Phase, TransferKind};
+use allot_domain::finance::ledger::{AccountKey, Applied, OverspendForm, TransferKind};
 use allot_domain::finance::reports::{area_spend, organisation_payments};
 use allot_domain::finance::spend::{LearnedField, StatementFormat};
 use allot_domain::ids::{ChildId, PaymentRunId};
@@ -319,17 +319,13 @@ fn year_param(params: &HashMap<String, String>, caller: &Caller) -> Result<Finan
     Ok(inv.finish(|| year.unwrap_or_else(|| FinancialYear::containing(caller.today())))?)
 }
 
-fn child_id(raw: &str) -> Result<ChildId, Problem> {
-    parse_id(raw)
-}
-
 async fn child_money(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, Problem> {
-    let child = child_id(&id)?;
+    let child = parse_id::<ChildId>(&id)?;
     let year = year_param(&params, &caller)?;
     let money = state.store.child_money(caller.area, child, year).await?;
     let what: HashMap<&str, &str> =
@@ -346,7 +342,7 @@ async fn child_money(
         .filter(|t| {
             year.contains(t.on)
                 && matches!(t.kind, TransferKind::Payment | TransferKind::Recovery)
-                && matches!(t.phase, Phase::Posted | Phase::Post(_) | Phase::Reversal(_))
+                && t.phase.moves_money()
         })
         .map(|t| {
             let (payee, sign) = match (&t.debit, &t.credit) {
@@ -391,7 +387,7 @@ async fn child_spend(
     Path(id): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, Problem> {
-    let child = child_id(&id)?;
+    let child = parse_id::<ChildId>(&id)?;
     let year = year_param(&params, &caller)?;
     let lines = state.store.child_spend(caller.area, child, year).await?;
     Ok(Json(json!({ "year": year, "items": lines })))
@@ -416,7 +412,7 @@ async fn put_spend_against_item(
     Path(id): Path<String>,
     JsonBody(form): JsonBody<SpendItemForm>,
 ) -> Result<Json<Value>, Problem> {
-    let child = child_id(&id)?;
+    let child = parse_id::<ChildId>(&id)?;
     let mut inv = Invalid::default();
     let format = inv.check("format", StatementFormat::parse(form.format.as_deref().unwrap_or("")));
     let transaction_id = form.transaction_id.as_deref().map(str::trim).unwrap_or_default().to_owned();
@@ -447,7 +443,7 @@ async fn approve_overspend(
     Path(id): Path<String>,
     JsonBody(form): JsonBody<OverspendForm>,
 ) -> Result<Response, Problem> {
-    let child = child_id(&id)?;
+    let child = parse_id::<ChildId>(&id)?;
     let budgets: Vec<AccountKey> = state
         .store
         .ledger_accounts(caller.area, Some(child))
@@ -479,10 +475,10 @@ async fn list_audits(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, Problem> {
-    let child = child_id(&id)?;
+    let child = parse_id::<ChildId>(&id)?;
     let audits = state.store.dp_audits(caller.area, child).await?;
     let details = state.store.child(caller.area, child).await?.details;
-    let name = details.preferred_name.as_ref().unwrap_or(&details.legal_given_names).to_string();
+    let name = details.known_as();
     // Each audit with the letter its notice sent (or would send), so the
     // family reads exactly what the council wrote.
     let items: Vec<Value> = audits
@@ -508,7 +504,7 @@ async fn start_audit(
     JsonBody(form): JsonBody<StartAuditForm>,
 ) -> Result<Response, Problem> {
     let on = parse_date(form.on.as_deref().unwrap_or("")).map_err(|e| Problem::invalid(Invalid::one("on", e)))?;
-    let audit = state.store.start_dp_audit(caller.area, child_id(&id)?, on, &caller.stamp()).await?;
+    let audit = state.store.start_dp_audit(caller.area, parse_id::<ChildId>(&id)?, on, &caller.stamp()).await?;
     Ok((StatusCode::CREATED, Json(json!(audit))).into_response())
 }
 
@@ -548,7 +544,7 @@ async fn record_audit_event(
             "recover money at /dp-audits/recovery: it needs your second factor",
         )));
     }
-    record_event(&state, &caller, child_id(&id)?, &event).await
+    record_event(&state, &caller, parse_id::<ChildId>(&id)?, &event).await
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -571,7 +567,7 @@ async fn post_recovery(
         ..AuditEventForm::default()
     }
     .parse()?;
-    record_event(&state, &caller, child_id(&id)?, &event).await
+    record_event(&state, &caller, parse_id::<ChildId>(&id)?, &event).await
 }
 
 // Payment runs
@@ -660,9 +656,10 @@ async fn run_journal(
 
 // Bank details
 
-fn bank_change_json(account: &AccountKey, change: &BankChange, payee: &str) -> Value {
+/// A change of bank details, with the payee named from `names`.
+fn bank_change_json(account: &AccountKey, change: &BankChange, names: &HashMap<AccountKey, String>) -> Value {
     json!({
-        "account": account.to_string(), "payee": payee, "seq": change.seq, "status": change.status.code(),
+        "account": account.to_string(), "payee": names.get(account), "seq": change.seq, "status": change.status.code(),
         "sort_code": change.details.sort_code.to_string(),
         "account_number": change.details.account_number.to_string(),
         "account_name": change.details.account_name.as_typed(),
@@ -701,7 +698,7 @@ async fn list_bank_details(
         .await?
         .iter()
         .filter(|(_, c)| status.is_none_or(|s| c.status == s))
-        .map(|(account, change)| bank_change_json(account, change, names.get(account).map_or("", String::as_str)))
+        .map(|(account, change)| bank_change_json(account, change, &names))
         .collect();
     Ok(Json(json!({ "items": items })))
 }
@@ -746,8 +743,7 @@ async fn propose_bank_details(
     let (account, details) = inv.finish(|| (account.expect("checked"), details.expect("checked")))?;
     let change = state.store.propose_bank_details(caller.area, &account, &details, &reason, &caller.stamp()).await?;
     let names = payee_names(&state, &caller).await?;
-    let payee = names.get(&account).map_or("", String::as_str);
-    Ok((StatusCode::CREATED, Json(bank_change_json(&account, &change, payee))).into_response())
+    Ok((StatusCode::CREATED, Json(bank_change_json(&account, &change, &names))).into_response())
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -771,7 +767,7 @@ async fn decide_bank_details(
         inv.finish(|| (account.expect("checked"), seq.expect("checked"), confirm.expect("checked")))?;
     let change = state.store.decide_bank_details(caller.area, &account, seq, confirm, &caller.stamp()).await?;
     let names = payee_names(&state, &caller).await?;
-    Ok(Json(bank_change_json(&account, &change, names.get(&account).map_or("", String::as_str))))
+    Ok(Json(bank_change_json(&account, &change, &names)))
 }
 
 // Statements
@@ -783,15 +779,7 @@ async fn upload_statement(
     Query(params): Query<HashMap<String, String>>,
     body: Bytes,
 ) -> Result<Response, Problem> {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    if !(content_type.starts_with("text/csv") || content_type.starts_with("text/plain")) {
-        return Err(Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "/problems/unsupported-media-type",
-            "Send the statement file",
-            "Send the statement's CSV text with Content-Type: text/csv.",
-        ));
-    }
+    require_content_type(&headers, "text/csv", "Send the statement file")?;
     let format = StatementFormat::parse(params.get("format").map_or("", String::as_str))
         .map_err(|e| Problem::invalid(Invalid::one("format", e)))?;
     let name = params.get("name").map(|n| n.trim()).filter(|n| !n.is_empty()).unwrap_or("upload.csv");

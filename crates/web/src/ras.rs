@@ -1,7 +1,7 @@
 //! The resource allocation system over HTTP: publishing policies, the
 //! questionnaire on a child's record, and the public policy page.
 
-use crate::api::{JsonBody, parse_id};
+use crate::api::{JsonBody, parse_id, require_content_type};
 use crate::caller::{Caller, PublicArea};
 use crate::{AppState, Problem};
 use allot_domain::ids::{ChildId, RasPolicyId};
@@ -10,7 +10,7 @@ use allot_domain::ras::{Policy, PublishedPolicy, StoredAllocation, evaluate, exp
 use allot_domain::{Invalid, Pence};
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -61,15 +61,7 @@ pub(crate) fn policy_file<T>(
     body: &str,
     parse: impl FnOnce(&str) -> Result<T, Vec<PolicyError>>,
 ) -> Result<T, Problem> {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    if !(content_type.starts_with("application/toml") || content_type.starts_with("text/plain")) {
-        return Err(Problem::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "/problems/unsupported-media-type",
-            "Send the policy file",
-            "Send the policy file's text with Content-Type: application/toml.",
-        ));
-    }
+    require_content_type(headers, "application/toml", "Send the policy file")?;
     parse(body).map_err(|errors| {
         let mut inv = Invalid::default();
         for e in errors {

@@ -176,6 +176,12 @@ pub enum Phase {
 }
 
 impl Phase {
+    /// Whether a transfer in this phase moves money (rather than reserving
+    /// it, or releasing a reservation).
+    pub fn moves_money(self) -> bool {
+        matches!(self, Phase::Posted | Phase::Post(_) | Phase::Reversal(_))
+    }
+
     /// The stable code, as stored.
     pub fn code(self) -> &'static str {
         match self {

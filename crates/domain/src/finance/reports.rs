@@ -67,12 +67,6 @@ fn add_to_month(months: &mut BTreeMap<String, Pence>, month: &str, amount: Pence
     *m = m.checked_add(amount).expect("an area's money is bounded");
 }
 
-/// Whether a transfer moved money (rather than reserving it, or releasing
-/// a reservation).
-fn moves_money(phase: Phase) -> bool {
-    matches!(phase, Phase::Posted | Phase::Post(_) | Phase::Reversal(_))
-}
-
 /// The area's budgets and payments in `year`, from every transfer in the
 /// area.
 pub fn area_spend(transfers: &[Transfer], year: FinancialYear) -> AreaSpend {
@@ -97,12 +91,12 @@ pub fn area_spend(transfers: &[Transfer], year: FinancialYear) -> AreaSpend {
                     });
                     children.insert(*child);
                     row.figures.count(t, credit, &resolved);
-                    if t.kind == TransferKind::Payment && moves_money(t.phase) {
+                    if t.kind == TransferKind::Payment && t.phase.moves_money() {
                         let sign = if credit { -1 } else { 1 };
                         add_to_month(&mut row.paid_by_month, &month(t.on), Pence::new(sign * t.amount.pence()));
                     }
                 }
-                AccountKey::Recovered { year: y } if *y == year && moves_money(t.phase) => {
+                AccountKey::Recovered { year: y } if *y == year && t.phase.moves_money() => {
                     recovered += if credit { t.amount.pence() } else { -t.amount.pence() };
                 }
                 _ => {}
@@ -179,7 +173,7 @@ pub fn organisation_payments(
             continue;
         }
         let line = lines.entry((organisation, *child, t.item.clone(), stream.clone(), *r)).or_default();
-        if moves_money(t.phase) {
+        if t.phase.moves_money() {
             line.0 += sign * t.amount.pence();
         } else if t.phase == Phase::Pending && !resolved.contains(&t.id) {
             line.1 += t.amount.pence();

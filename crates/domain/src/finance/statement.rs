@@ -81,7 +81,7 @@ impl BudgetFigures {
     /// credits it); `resolved` holds the pending transfers since posted or
     /// voided, which no longer count as reserved.
     pub fn count(&mut self, t: &Transfer, credit: bool, resolved: &HashSet<TransferId>) {
-        match (t.kind, moves_money(t.phase)) {
+        match (t.kind, t.phase.moves_money()) {
             (TransferKind::Payment, true) if credit => sub(&mut self.paid, t.amount),
             (TransferKind::Payment, true) => add(&mut self.paid, t.amount),
             (TransferKind::Payment, false) if t.phase == Phase::Pending && !resolved.contains(&t.id) => {
@@ -146,12 +146,6 @@ pub struct ChildMoney {
     pub other_money_in: Pence,
 }
 
-/// Whether a transfer has moved money (rather than reserved it, or released
-/// a reservation).
-fn moves_money(phase: Phase) -> bool {
-    matches!(phase, Phase::Posted | Phase::Post(_) | Phase::Reversal(_))
-}
-
 fn add(total: &mut Pence, amount: Pence) {
     *total = total.checked_add(amount).expect("a child's money is bounded");
 }
@@ -192,7 +186,7 @@ pub fn child_money(
             if let Some((stream, route)) = this_budget(key) {
                 row(&mut rows, &stream, route).figures.count(t, credit, &resolved);
             }
-            if *key == (AccountKey::DirectPayment { child }) && moves_money(t.phase) {
+            if *key == (AccountKey::DirectPayment { child }) && t.phase.moves_money() {
                 dp_paid = true;
                 if credit {
                     add(&mut dp.paid_in, t.amount);
