@@ -212,20 +212,6 @@ pub fn routes() -> Vec<ApiRoute> {
             )],
         },
         ApiRoute {
-            path: "/policy",
-            handler: get(crate::ras::public_policy_page),
-            operations: vec![(
-                "get",
-                Guard::PUBLIC,
-                op(
-                    "The allocation policy in force, as a page anyone can read (no sign-in)",
-                    vec![],
-                    None,
-                    ok("html", "The policy page"),
-                ),
-            )],
-        },
-        ApiRoute {
             path: "/api/v1/ras/policies",
             handler: get(crate::ras::list_policies).post(crate::ras::publish_policy),
             operations: vec![
@@ -517,7 +503,16 @@ pub fn routes() -> Vec<ApiRoute> {
     .into_iter()
     .chain(crate::pathway::routes())
     .chain(crate::money::routes())
+    .chain(crate::pages::routes())
     .collect()
+}
+
+impl ApiRoute {
+    /// A web page rather than part of the API: pages carry no OpenAPI
+    /// description.
+    pub fn is_page(&self) -> bool {
+        self.operations.iter().all(|(_, _, description)| description.is_null())
+    }
 }
 
 /// A JSON body, with every way it can be wrong answered as a problem.
@@ -591,16 +586,32 @@ pub(crate) fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, Problem> {
 
 /// Logs each request by its route template (never the concrete path, which
 /// can hold identifiers) and adds headers every response needs.
-pub(crate) async fn log_and_harden(request: Request, next: Next) -> Response {
+pub(crate) async fn log_and_harden(mut request: Request, next: Next) -> Response {
     let started = std::time::Instant::now();
     let method = request.method().clone();
     let route = request.extensions().get::<MatchedPath>().map_or("(no route)".to_owned(), |m| m.as_str().to_owned());
+    // Behind the TLS-terminating proxy, the proxy says how the request came.
+    let over_tls = request.headers().get("x-forwarded-proto").is_some_and(|v| v.as_bytes() == b"https");
+    let nonce = crate::auth::random_hex(16);
+    request.extensions_mut().insert(crate::pages::Nonce(nonce.clone()));
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    // Only the page's own inline script (which carries the nonce) and
+    // Allot's own files may run or load; no page may be framed.
+    let policy = format!(
+        "default-src 'none'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self'; font-src 'self'; \
+         connect-src 'self'; manifest-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    );
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&policy).expect("an ASCII policy"));
+    if over_tls {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=63072000; includeSubDomains"));
+    }
     tracing::info!(%method, route, status = response.status().as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "request");
     response
 }

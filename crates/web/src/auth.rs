@@ -95,29 +95,81 @@ pub fn same(a: &str, b: &str) -> bool {
 }
 
 /// The body of a sign-in.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SignInForm {
-    username: Option<String>,
-    password: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<String>,
     /// The 6-digit code from an authenticator app.
-    code: Option<String>,
+    pub code: Option<String>,
 }
 
-fn wrong() -> Problem {
-    Problem::new(
-        StatusCode::UNAUTHORIZED,
-        "/problems/sign-in-failed",
-        "Sign-in failed",
-        "The user name, password or security code is not right.",
-    )
+/// Why a sign-in was refused.
+#[derive(Debug)]
+pub(crate) enum Refusal {
+    /// A field was left empty.
+    Invalid(allot_domain::Invalid),
+    /// Too many recent failures: wait this many seconds.
+    TooManyAttempts(u64),
+    /// The user name, password or code is wrong (which one is not said).
+    Wrong,
+    /// The role needs a second factor and none is set up.
+    NoSecondFactor,
+    /// The service could not answer.
+    Failed(Problem),
 }
 
-pub(crate) async fn sign_in(
-    State(state): State<AppState>,
-    JsonBody(form): JsonBody<SignInForm>,
-) -> Result<Response, Problem> {
-    let now = Timestamp::now();
+impl From<allot_store::StoreError> for Refusal {
+    fn from(e: allot_store::StoreError) -> Refusal {
+        Refusal::Failed(e.into())
+    }
+}
+
+impl Refusal {
+    /// The refusal as the API answers it.
+    pub fn into_response(self) -> Response {
+        match self {
+            Refusal::Invalid(inv) => Problem::invalid(inv).into_response(),
+            Refusal::TooManyAttempts(secs) => {
+                let mut response = Problem::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "/problems/too-many-attempts",
+                    "Too many attempts",
+                    format!(
+                        "There have been several failed attempts to sign in as this user. Wait {secs} seconds and try again."
+                    ),
+                )
+                .into_response();
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+                response
+            }
+            Refusal::Wrong => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "/problems/sign-in-failed",
+                "Sign-in failed",
+                "The user name, password or security code is not right.",
+            )
+            .into_response(),
+            Refusal::NoSecondFactor => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "/problems/second-factor-not-set-up",
+                "Two-factor sign-in is not set up",
+                "Your account needs an authenticator app before you can sign in. Ask your administrator to set it up.",
+            )
+            .into_response(),
+            Refusal::Failed(problem) => problem.into_response(),
+        }
+    }
+}
+
+/// Checks a sign-in (password, then the second factor), slowing and
+/// recording failures. Returns who signed in and, if they gave a code,
+/// when. Shared by the API and the sign-in page.
+pub(crate) async fn check_sign_in(
+    state: &AppState,
+    form: &SignInForm,
+    now: Timestamp,
+) -> Result<(User, Option<Timestamp>), Refusal> {
     let mut inv = allot_domain::Invalid::default();
     let text = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
     let (Some(raw_username), Some(password)) = (text(&form.username), form.password.clone().filter(|p| !p.is_empty()))
@@ -128,7 +180,7 @@ pub(crate) async fn sign_in(
         if form.password.as_deref().is_none_or(str::is_empty) {
             inv.push("password", "enter your password");
         }
-        return Err(Problem::invalid(inv));
+        return Err(Refusal::Invalid(inv));
     };
     let attempt_name = raw_username.to_lowercase();
     let found = match Username::parse(&raw_username) {
@@ -139,62 +191,52 @@ pub(crate) async fn sign_in(
     if let Some(wait) = last.and_then(|last| sign_in_wait(failures, last, now)) {
         let user = found.as_ref().map(|(u, _)| u);
         state.store.record_sign_in_attempt(&attempt_name, user, false, "too many attempts", now).await?;
-        let secs = wait.as_secs().max(1);
-        let mut response = Problem::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "/problems/too-many-attempts",
-            "Too many attempts",
-            format!(
-                "There have been several failed attempts to sign in as this user. Wait {secs} seconds and try again."
-            ),
-        )
-        .into_response();
-        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
-        return Ok(response);
+        return Err(Refusal::TooManyAttempts(wait.as_secs().max(1) as u64));
     }
     let hash = found.as_ref().and_then(|(_, c)| c.password_hash.clone()).unwrap_or_else(|| decoy_hash().to_owned());
     let matches = tokio::task::spawn_blocking(move || password_matches(&password, &hash))
         .await
-        .map_err(|_| Problem::unavailable())?;
-    let refuse = |user: Option<&User>, reason: &'static str| {
+        .map_err(|_| Refusal::Failed(Problem::unavailable()))?;
+    let refuse = |user: Option<&User>, reason: &'static str, refusal: Refusal| {
         let store = state.store.clone();
         let name = attempt_name.clone();
         let user = user.cloned();
         async move {
             store.record_sign_in_attempt(&name, user.as_ref(), false, reason, now).await?;
-            Err::<Response, Problem>(wrong())
+            Err::<(User, Option<Timestamp>), Refusal>(refusal)
         }
     };
-    let Some((user, credentials)) = found else { return refuse(None, "no such user").await };
+    let Some((user, credentials)) = found else { return refuse(None, "no such user", Refusal::Wrong).await };
     if !matches || credentials.password_hash.is_none() {
-        return refuse(Some(&user), "wrong password").await;
+        return refuse(Some(&user), "wrong password", Refusal::Wrong).await;
     }
     if user.disabled {
-        return refuse(Some(&user), "user disabled").await;
+        return refuse(Some(&user), "user disabled", Refusal::Wrong).await;
     }
     let second_factor_at = match (&credentials.totp_secret, text(&form.code)) {
         (Some(secret), Some(code)) => match secret.verify(&code, now.as_second(), None) {
             Some(step) if state.store.use_totp_step(user.id, step).await? => Some(now),
-            Some(_) => return refuse(Some(&user), "security code used before").await,
-            None => return refuse(Some(&user), "wrong security code").await,
+            Some(_) => return refuse(Some(&user), "security code used before", Refusal::Wrong).await,
+            None => return refuse(Some(&user), "wrong security code", Refusal::Wrong).await,
         },
-        (Some(_), None) => return refuse(Some(&user), "no security code").await,
+        (Some(_), None) => return refuse(Some(&user), "no security code", Refusal::Wrong).await,
         (None, _) if user.details.role.needs_second_factor() => {
-            state
-                .store
-                .record_sign_in_attempt(&attempt_name, Some(&user), false, "no second factor set up", now)
-                .await?;
-            return Err(Problem::new(
-                StatusCode::UNAUTHORIZED,
-                "/problems/second-factor-not-set-up",
-                "Two-factor sign-in is not set up",
-                "Your account needs an authenticator app before you can sign in. Ask your administrator to set it up.",
-            ));
+            return refuse(Some(&user), "no second factor set up", Refusal::NoSecondFactor).await;
         }
         (None, _) => None,
     };
     state.store.record_sign_in_attempt(&attempt_name, Some(&user), true, "signed in", now).await?;
-    start_session(&state, &user, now, second_factor_at).await
+    Ok((user, second_factor_at))
+}
+
+pub(crate) async fn sign_in(State(state): State<AppState>, JsonBody(form): JsonBody<SignInForm>) -> Response {
+    let now = Timestamp::now();
+    match check_sign_in(&state, &form, now).await {
+        Ok((user, second_factor_at)) => {
+            start_session(&state, &user, now, second_factor_at).await.unwrap_or_else(IntoResponse::into_response)
+        }
+        Err(refusal) => refusal.into_response(),
+    }
 }
 
 /// Starts a session for `user` and answers with its token and cookie.
@@ -208,9 +250,16 @@ pub(crate) async fn start_session(
     let mut body = session_json(user, &session, now);
     // For API clients, which send it as `Authorization: Bearer`.
     body["token"] = Value::String(token.clone());
-    let cookie = format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; Secure; SameSite=Lax");
-    Ok((StatusCode::CREATED, [(header::SET_COOKIE, cookie)], Json(body)).into_response())
+    Ok((StatusCode::CREATED, [(header::SET_COOKIE, session_cookie(&token))], Json(body)).into_response())
 }
+
+/// The `Set-Cookie` value that carries a session token.
+pub(crate) fn session_cookie(token: &str) -> String {
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; Secure; SameSite=Lax")
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub(crate) const ENDED_SESSION_COOKIE: &str = "allot_session=; Path=/; HttpOnly; Secure; SameSite=Lax; Max-Age=0";
 
 fn session_json(user: &User, session: &Session, now: Timestamp) -> Value {
     let expires_at = match session.times.state(now) {
@@ -225,6 +274,9 @@ fn session_json(user: &User, session: &Session, now: Timestamp) -> Value {
         "csrf_token": session.csrf_token,
         "expires_at": expires_at.map(|t| t.to_string()),
         "warn_at": expires_at.map(|t| (t - IDLE_WARNING).to_string()),
+        // The same as seconds from now, for a device whose clock is wrong.
+        "ends_in_seconds": expires_at.map(|t| t.as_second() - now.as_second()),
+        "warn_in_seconds": expires_at.map(|t| (t - IDLE_WARNING).as_second() - now.as_second()),
         "signed_in_at": session.times.created.to_string(),
     })
 }
@@ -237,8 +289,7 @@ pub(crate) async fn current_session(caller: Caller) -> Json<Value> {
 
 pub(crate) async fn sign_out(State(state): State<AppState>, caller: Caller) -> Result<Response, Problem> {
     state.store.update_session(&caller.session.token_hash, SessionChange::End("signed out"), Timestamp::now()).await?;
-    let expired = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Lax; Max-Age=0");
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, expired)]).into_response())
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, ENDED_SESSION_COOKIE)]).into_response())
 }
 
 /// The body of a second-factor confirmation.

@@ -1,4 +1,4 @@
-//! Allot's HTTP shell: the JSON API.
+//! Allot's HTTP shell: the JSON API and the web pages.
 //!
 //! Architecture invariant: this is the only crate that knows about HTTP and
 //! JSON. Handlers are thin: they parse the request into domain types (the
@@ -17,6 +17,7 @@ mod caller;
 mod money;
 mod oidc;
 mod openapi;
+mod pages;
 mod pathway;
 mod problem;
 mod ras;
@@ -60,11 +61,19 @@ pub fn app(store: Arc<dyn Store>, oidc: Option<OidcConfig>) -> Router {
                     .collect(),
             ),
         };
-        let handler = route.handler.route_layer(axum::middleware::from_fn_with_state(guards, caller::enforce));
+        let is_page = route.is_page();
+        let mut handler = route.handler.route_layer(axum::middleware::from_fn_with_state(guards, caller::enforce));
+        if is_page {
+            // Outside the guard: a form's CSRF field becomes the header the
+            // guard checks, and the guard's problems become pages.
+            handler = handler
+                .route_layer(axum::middleware::from_fn(pages::form_csrf))
+                .route_layer(axum::middleware::from_fn(pages::html_problems));
+        }
         router = router.route(route.path, handler);
     }
     router
-        .fallback(problem::no_such_route)
+        .fallback(pages::no_such_route)
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(axum::middleware::from_fn(api::log_and_harden))
         .with_state(state)

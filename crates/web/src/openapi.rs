@@ -237,7 +237,7 @@ fn schemas() -> Value {
 /// The whole document.
 pub(crate) fn document(routes: &[ApiRoute]) -> Value {
     let mut paths = serde_json::Map::new();
-    for route in routes {
+    for route in routes.iter().filter(|r| !r.is_page()) {
         let mut item = serde_json::Map::new();
         for (method, guard, operation) in &route.operations {
             let mut operation = operation.clone();

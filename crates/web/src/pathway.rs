@@ -1286,9 +1286,58 @@ pub(crate) struct WorklistQuery {
     show: Option<String>,
 }
 
-/// The caller's worklist: what is overdue or due this week across the
-/// children in their scope (a caseworker's caseload and team, a manager's
-/// teams), with the transitions coming up.
+/// A child as a worklist names them.
+#[derive(Debug, Clone)]
+pub(crate) struct ChildBrief {
+    pub id: ChildId,
+    pub reference: String,
+    pub name: String,
+}
+
+/// What is due across the children in someone's scope.
+#[derive(Debug)]
+pub(crate) struct Worklist {
+    pub today: jiff::civil::Date,
+    pub children: usize,
+    pub overdue: usize,
+    pub due_this_week: usize,
+    /// Soonest first.
+    pub items: Vec<(ChildBrief, DueItem)>,
+    /// Transitions coming up (turning 18, planning for adulthood…).
+    pub flags: Vec<(ChildBrief, allot_domain::pathway::record::FlagKind, jiff::civil::Date)>,
+}
+
+/// The caller's worklist: what is overdue or due this week (or, with
+/// `all`, everything due) across the children in their scope (a
+/// caseworker's caseload and team, a manager's teams).
+pub(crate) async fn worklist_for(state: &AppState, caller: &Caller, all: bool) -> Result<Worklist, Problem> {
+    let children = children_in_scope(state, caller).await?;
+    let cases = area_cases(state, caller).await?;
+    let today = caller.today();
+    let mut list = Worklist { today, children: children.len(), overdue: 0, due_this_week: 0, items: Vec::new(), flags: Vec::new() };
+    for child in &children {
+        let who = ChildBrief {
+            id: child.id,
+            reference: child.details.reference.to_string(),
+            name: format!("{} {}", child.details.legal_given_names, child.details.legal_family_name),
+        };
+        for d in all_due(&cases.state(child.id), &cases.records(child.id), today) {
+            match d.urgency {
+                Urgency::Overdue => list.overdue += 1,
+                Urgency::DueThisWeek => list.due_this_week += 1,
+                Urgency::Later if !all => continue,
+                Urgency::Later => {}
+            }
+            list.items.push((who.clone(), d));
+        }
+        for (kind, date) in flags(child.details.date_of_birth, today) {
+            list.flags.push((who.clone(), kind, date));
+        }
+    }
+    list.items.sort_by_key(|(_, d)| d.due);
+    Ok(list)
+}
+
 pub(crate) async fn worklist(
     State(state): State<AppState>,
     caller: Caller,
@@ -1299,33 +1348,26 @@ pub(crate) async fn worklist(
         Some("all") => true,
         Some(_) => return Err(Invalid::one("show", "show is due or all").into()),
     };
-    let children = children_in_scope(&state, &caller).await?;
-    let cases = area_cases(&state, &caller).await?;
-    let today = caller.today();
-    let mut items = Vec::new();
-    let mut coming_up = Vec::new();
-    let (mut overdue, mut this_week) = (0, 0);
-    for child in &children {
-        let who = json!({ "id": child.id, "reference": child.details.reference, "name": format!("{} {}", child.details.legal_given_names, child.details.legal_family_name) });
-        for d in all_due(&cases.state(child.id), &cases.records(child.id), today) {
-            match d.urgency {
-                Urgency::Overdue => overdue += 1,
-                Urgency::DueThisWeek => this_week += 1,
-                Urgency::Later if !all => continue,
-                Urgency::Later => {}
-            }
-            let mut line = due_json(&d);
-            line["child"] = who.clone();
-            items.push(line);
-        }
-        for (kind, date) in flags(child.details.date_of_birth, today) {
-            coming_up.push(json!({ "child": who, "kind": kind, "label": kind.label(), "date": date.to_string() }));
-        }
-    }
-    items.sort_by(|a, b| a["due"].as_str().cmp(&b["due"].as_str()));
-    Ok(Json(
-        json!({ "today": today.to_string(), "children": children.len(), "overdue": overdue, "due_this_week": this_week, "items": items, "flags": coming_up }),
-    ))
+    let list = worklist_for(&state, &caller, all).await?;
+    let who = |c: &ChildBrief| json!({ "id": c.id, "reference": c.reference, "name": c.name });
+    let items: Vec<Value> = list
+        .items
+        .iter()
+        .map(|(c, d)| {
+            let mut line = due_json(d);
+            line["child"] = who(c);
+            line
+        })
+        .collect();
+    let flags: Vec<Value> = list
+        .flags
+        .iter()
+        .map(|(c, kind, date)| json!({ "child": who(c), "kind": kind, "label": kind.label(), "date": date.to_string() }))
+        .collect();
+    Ok(Json(json!({
+        "today": list.today.to_string(), "children": list.children, "overdue": list.overdue,
+        "due_this_week": list.due_this_week, "items": items, "flags": flags,
+    })))
 }
 
 /// Plans waiting for someone with the caller's authority, in the caller's

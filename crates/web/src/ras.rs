@@ -2,7 +2,7 @@
 //! questionnaire on a child's record, and the public policy page.
 
 use crate::api::{JsonBody, parse_id, require_content_type};
-use crate::caller::{Caller, PublicArea};
+use crate::caller::Caller;
 use crate::{AppState, Problem};
 use allot_domain::ids::{ChildId, RasPolicyId};
 use allot_domain::ras::policy::PolicyError;
@@ -11,10 +11,9 @@ use allot_domain::{Invalid, Pence};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::fmt::Write;
 
 fn policy_json(p: &PublishedPolicy, with_content: bool) -> Value {
     let mut v = json!({
@@ -202,89 +201,3 @@ pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-/// The policy in force, for anyone to read: no sign-in.
-pub(crate) async fn public_policy_page(
-    State(state): State<AppState>,
-    PublicArea(area): PublicArea,
-) -> Result<Response, Problem> {
-    let today = allot_domain::dates::date_in_england(jiff::Timestamp::now());
-    let Some(published) = state.store.current_policy(area, today).await? else {
-        return Ok((StatusCode::NOT_FOUND, Html("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>No allocation policy</title></head><body><main><h1>No allocation policy is in force</h1><p>This area has not published a resource allocation policy yet.</p></main></body></html>".to_owned())).into_response());
-    };
-    let p = &published.policy;
-    let mut h = String::new();
-    let _ = write!(
-        h,
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title></head><body><main>\
-         <h1>{title}</h1><p>Version {version}, in force from {from}. Published {published}. Content hash (SHA-256) <code>{hash}</code>.</p>\
-         <p>This is how an indicative budget is worked out. Each answer scores points for one or more funding streams. A stream's total points fall in a band, which gives an annual amount. \
-         That amount is multiplied by the age factor for the child's age (where the stream has one), a contingency is added, and the result is rounded to the nearest pound (halves round up). \
-         Nobody's amount falls by more than the stream's maximum reduction at one time from what they get now.</p>",
-        title = escape(&p.title),
-        version = escape(&p.version),
-        from = p.effective_from,
-        published = allot_domain::dates::date_in_england(published.published_at),
-        hash = p.content_hash,
-    );
-    for s in &p.streams {
-        let _ = write!(
-            h,
-            "<h2>{}</h2><p>Paid by: {}. Eligible from {} points. Contingency {}%. At most {}% less at one time.</p>",
-            escape(&s.name),
-            s.agency.label(),
-            s.eligibility_min_points,
-            s.contingency,
-            s.max_reduction
-        );
-        let _ = write!(
-            h,
-            "<table><caption>Bands for {}</caption><thead><tr><th scope=\"col\">Band</th><th scope=\"col\">Points</th><th scope=\"col\">Annual amount</th></tr></thead><tbody>",
-            escape(&s.name)
-        );
-        for b in &s.bands {
-            let range =
-                b.max_points.map_or(format!("{} or more", b.min_points), |m| format!("{} to {m}", b.min_points));
-            let _ = write!(h, "<tr><td>{}</td><td>{range}</td><td>{}</td></tr>", escape(&b.name), b.amount);
-        }
-        let _ = write!(h, "</tbody></table>");
-        if !s.age_factors.is_empty() {
-            let _ = write!(
-                h,
-                "<table><caption>Age factors for {}</caption><thead><tr><th scope=\"col\">Age</th><th scope=\"col\">Multiply by</th></tr></thead><tbody>",
-                escape(&s.name)
-            );
-            for a in &s.age_factors {
-                let _ = write!(h, "<tr><td>{} to {}</td><td>{}</td></tr>", a.min_age, a.max_age, a.factor);
-            }
-            let _ = write!(h, "</tbody></table>");
-        }
-    }
-    let _ = write!(h, "<h2>The questions</h2>");
-    for q in &p.questions {
-        let _ = write!(
-            h,
-            "<h3>{}{}</h3><p>{}</p>",
-            escape(&q.text),
-            if q.optional { " (optional)" } else { "" },
-            escape(&q.domain)
-        );
-        if let Some(help) = &q.help {
-            let _ = write!(h, "<p>{}</p>", escape(help));
-        }
-        let _ = write!(h, "<table><thead><tr><th scope=\"col\">Answer</th>");
-        for s in &p.streams {
-            let _ = write!(h, "<th scope=\"col\">{} points</th>", escape(&s.name));
-        }
-        let _ = write!(h, "</tr></thead><tbody>");
-        for o in &q.options {
-            let _ = write!(h, "<tr><td>{}</td>", escape(&o.label));
-            for pts in &o.points {
-                let _ = write!(h, "<td>{pts}</td>");
-            }
-            let _ = write!(h, "</tr>");
-        }
-        let _ = write!(h, "</tbody></table>");
-    }
-    let _ = write!(h, "</main></body></html>");
-    Ok(Html(h).into_response())
-}

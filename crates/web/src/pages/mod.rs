@@ -1,0 +1,430 @@
+//! Allot's web pages: server-rendered HTML in the GOV.UK Design System's
+//! components (ported in [`components`]), over the same guard, store and
+//! audit trail as the API. Pages work without JavaScript; `allot.js` only
+//! enhances them.
+//!
+//! A page handler answers with HTML or with a [`Problem`]; the layer
+//! [`html_problems`] turns every problem on a page route into a page (a
+//! sign-in redirect, "Page not found", "There is a problem with the
+//! service"), so the guard's one answer for a record that is not there and
+//! one the person may not see is one page too.
+
+mod assets;
+pub(crate) mod components;
+mod home;
+mod info;
+mod signin;
+
+use crate::api::ApiRoute;
+use crate::auth::{CSRF_HEADER, SESSION_COOKIE, cookie};
+use crate::caller::{Caller, Guard};
+use crate::{AppState, Problem};
+use allot_domain::access::{AreaAction, area_allowed};
+use axum::body::Body;
+use axum::extract::{FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{MethodRouter, get};
+use components::{Content, ErrorLink, ErrorSummary, SkipLink};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+pub(crate) use assets::GOVUK_FRONTEND_VERSION;
+
+/// The nonce that lets this response's one inline script run under the
+/// Content-Security-Policy. Made afresh for every request.
+#[derive(Debug, Clone)]
+pub(crate) struct Nonce(pub String);
+
+/// What every page needs to draw its frame.
+#[derive(Debug, Clone)]
+pub(crate) struct Ctx {
+    pub nonce: String,
+    /// Who is signed in, on pages behind the guard.
+    pub caller: Option<Caller>,
+    /// The path asked for, to mark where someone is in the navigation.
+    pub path: String,
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Ctx, Self::Rejection> {
+        Ok(Ctx {
+            nonce: parts.extensions.get::<Nonce>().map(|n| n.0.clone()).unwrap_or_default(),
+            caller: parts.extensions.get::<Caller>().cloned(),
+            path: parts.uri.path().to_owned(),
+        })
+    }
+}
+
+/// A page route: like an API route, through the same guard and in the same
+/// access matrix, but with no OpenAPI description (pages are not the API).
+fn page(path: &'static str, handler: MethodRouter<AppState>, guards: &[(&'static str, Guard)]) -> ApiRoute {
+    ApiRoute {
+        path,
+        handler,
+        operations: guards.iter().map(|(method, guard)| (*method, *guard, serde_json::Value::Null)).collect(),
+    }
+}
+
+/// Every page.
+pub(crate) fn routes() -> Vec<ApiRoute> {
+    use axum::routing::post;
+    vec![
+        page("/assets/{*path}", get(assets::asset), &[("get", Guard::PUBLIC)]),
+        page("/sign-in", get(signin::form).post(signin::submit), &[("get", Guard::PUBLIC), ("post", Guard::PUBLIC)]),
+        page("/sign-out", post(signin::sign_out), &[("post", Guard::SIGNED_IN)]),
+        page("/session/extend", post(signin::stay_signed_in), &[("post", Guard::SIGNED_IN)]),
+        page("/", get(home::home), &[("get", Guard::SIGNED_IN)]),
+        page("/children", get(home::children), &[("get", Guard::area(AreaAction::ListChildren))]),
+        page(
+            "/children/{id}",
+            get(home::child),
+            &[("get", Guard::read(allot_domain::access::Section::Record))],
+        ),
+        page("/policy", get(info::policy), &[("get", Guard::PUBLIC)]),
+        page("/accessibility", get(info::accessibility), &[("get", Guard::PUBLIC)]),
+        page("/glossary", get(info::glossary), &[("get", Guard::PUBLIC)]),
+    ]
+}
+
+/// A page's frame: the GOV.UK template, ported.
+pub(crate) struct Frame<'a> {
+    pub ctx: &'a Ctx,
+    pub title: &'a str,
+    /// The page had errors: the title says so first, as the Design System
+    /// asks, so screen-reader users hear it at once.
+    pub has_errors: bool,
+    pub before_content: Option<Markup>,
+}
+
+impl<'a> Frame<'a> {
+    pub fn new(ctx: &'a Ctx, title: &'a str) -> Frame<'a> {
+        Frame { ctx, title, has_errors: false, before_content: None }
+    }
+
+    pub fn render(&self, content: Markup) -> Markup {
+        let v = GOVUK_FRONTEND_VERSION;
+        let title = if self.has_errors { format!("Error: {} – Allot", self.title) } else { format!("{} – Allot", self.title) };
+        html! {
+            (DOCTYPE)
+            html lang="en" class="govuk-template" {
+                head {
+                    meta charset="utf-8";
+                    title { (title) }
+                    meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover";
+                    meta name="theme-color" content="#0b0c0c";
+                    link rel="icon" sizes="48x48" href="/assets/images/favicon.ico";
+                    link rel="icon" sizes="any" href="/assets/images/favicon.svg" type="image/svg+xml";
+                    link rel="mask-icon" href="/assets/images/govuk-icon-mask.svg" color="#0b0c0c";
+                    link rel="apple-touch-icon" href="/assets/images/govuk-icon-180.png";
+                    link rel="stylesheet" href={ "/assets/govuk-frontend.min.css?v=" (v) };
+                    link rel="stylesheet" href={ "/assets/allot.css?v=" (v) };
+                }
+                body class="govuk-template__body" {
+                    script nonce=(self.ctx.nonce) {
+                        (PreEscaped("document.body.className += ' js-enabled' + ('noModule' in HTMLScriptElement.prototype ? ' govuk-frontend-supported' : '');"))
+                    }
+                    (SkipLink { href: "#main-content".into(), text: "Skip to main content".into() })
+                    header class="govuk-template__header" {
+                        div class="govuk-generic-header" {
+                            div class="govuk-generic-header__container govuk-width-container" {
+                                div class="govuk-generic-header__logo" {
+                                    a href="/" class="govuk-generic-header__homepage-link" { "Allot" }
+                                }
+                            }
+                        }
+                        (navigation(self.ctx))
+                    }
+                    div class="govuk-width-container" {
+                        @if let Some(before) = &self.before_content { (before) }
+                        main class="govuk-main-wrapper" id="main-content" {
+                            (content)
+                        }
+                    }
+                    (footer())
+                    @if let Some(caller) = &self.ctx.caller { (timeout_warning(caller, &self.ctx.path)) }
+                    script type="module" src={ "/assets/allot.js?v=" (v) } {}
+                }
+            }
+        }
+    }
+}
+
+/// The service's name and the links for the signed-in person's role.
+fn navigation(ctx: &Ctx) -> Markup {
+    let mut items: Vec<(&str, &str)> = Vec::new();
+    if let Some(caller) = &ctx.caller {
+        items.push(("/", "Home"));
+        if area_allowed(caller.user.details.role, AreaAction::ListChildren) {
+            items.push(("/children", "Children"));
+        }
+    }
+    items.push(("/policy", "How budgets are worked out"));
+    let current = |href: &str| if href == "/" { ctx.path == "/" } else { ctx.path.starts_with(href) };
+    html! {
+        section aria-label="Service information" class="govuk-service-navigation" data-module="govuk-service-navigation" {
+            div class="govuk-width-container" {
+                div class="govuk-service-navigation__container" {
+                    span class="govuk-service-navigation__service-name" {
+                        a href="/" class="govuk-service-navigation__link" { "Personal budgets" }
+                    }
+                    nav aria-label="Menu" class="govuk-service-navigation__wrapper" {
+                        button type="button" class="govuk-service-navigation__toggle govuk-js-service-navigation-toggle" aria-controls="navigation" hidden aria-hidden="true" { "Menu" }
+                        ul class="govuk-service-navigation__list" id="navigation" {
+                            @for (href, text) in &items {
+                                @if current(href) {
+                                    li class="govuk-service-navigation__item govuk-service-navigation__item--active" {
+                                        a class="govuk-service-navigation__link" href=(href) aria-current="page" {
+                                            strong class="govuk-service-navigation__active-fallback" { (text) }
+                                        }
+                                    }
+                                } @else {
+                                    li class="govuk-service-navigation__item" {
+                                        a class="govuk-service-navigation__link" href=(href) { (text) }
+                                    }
+                                }
+                            }
+                            @if let Some(caller) = &ctx.caller {
+                                li class="govuk-service-navigation__item allot-signed-in" {
+                                    form method="post" action="/sign-out" {
+                                        input type="hidden" name="csrf_token" value=(caller.session.csrf_token);
+                                        button type="submit" class="allot-link-button govuk-service-navigation__link" {
+                                            "Sign out"
+                                            span class="govuk-visually-hidden" { " " (caller.user.details.name) }
+                                        }
+                                    }
+                                }
+                            } @else if ctx.path != "/sign-in" {
+                                li class="govuk-service-navigation__item allot-signed-in" {
+                                    a class="govuk-service-navigation__link" href="/sign-in" { "Sign in" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn footer() -> Markup {
+    html! {
+        footer class="govuk-footer" {
+            div class="govuk-width-container" {
+                div class="govuk-footer__meta" {
+                    div class="govuk-footer__meta-item govuk-footer__meta-item--grow" {
+                        h2 class="govuk-visually-hidden" { "Support links" }
+                        ul class="govuk-footer__inline-list" {
+                            li class="govuk-footer__inline-list-item" { a class="govuk-footer__link" href="/accessibility" { "Accessibility statement" } }
+                            li class="govuk-footer__inline-list-item" { a class="govuk-footer__link" href="/glossary" { "Words we use" } }
+                            li class="govuk-footer__inline-list-item" { a class="govuk-footer__link" href="/policy" { "How budgets are worked out" } }
+                        }
+                        p class="govuk-body-s" { "Allot is free software under the GNU Affero General Public License, version 3 or later." }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The warning before an idle session ends, shown by `allot.js`. Without
+/// JavaScript it stays closed and the session simply ends.
+fn timeout_warning(caller: &Caller, path: &str) -> Markup {
+    let now = jiff::Timestamp::now();
+    let (warn_in, ends_in) = match caller.session.times.state(now) {
+        allot_domain::session::SessionState::Active { expires_at } => (
+            (expires_at - allot_domain::session::IDLE_WARNING).as_second() - now.as_second(),
+            expires_at.as_second() - now.as_second(),
+        ),
+        _ => (0, 0),
+    };
+    html! {
+        dialog id="session-timeout" class="allot-timeout" aria-labelledby="session-timeout-title"
+            aria-describedby="session-timeout-text" data-warn-in=(warn_in) data-ends-in=(ends_in) {
+            h2 class="govuk-heading-m" id="session-timeout-title" { "You will be signed out soon" }
+            p class="govuk-body" id="session-timeout-text" {
+                "You have not done anything for a while. To protect children's information, you will be signed out in "
+                strong data-time-left { "2 minutes" } ". Anything you have not saved will be lost."
+            }
+            form method="post" action="/session/extend" {
+                input type="hidden" name="csrf_token" value=(caller.session.csrf_token);
+                input type="hidden" name="next" value=(path);
+                div class="govuk-button-group" {
+                    button type="submit" class="govuk-button" data-module="govuk-button" { "Stay signed in" }
+                }
+            }
+        }
+    }
+}
+
+/// The error summary for a form's problems, each linking to its field.
+pub(crate) fn error_summary(errors: &[allot_domain::FieldError]) -> Markup {
+    html! {
+        (ErrorSummary {
+            title: "There is a problem".into(),
+            description: None,
+            errors: errors
+                .iter()
+                .map(|e| ErrorLink { href: Some(format!("#{}", e.field)), text: Content::Text(sentence(&e.message)) })
+                .collect(),
+        })
+    }
+}
+
+/// A message as a sentence: capital first letter.
+pub(crate) fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The error for one field, if it has one.
+pub(crate) fn field_error(errors: &[allot_domain::FieldError], field: &str) -> Option<Content> {
+    errors.iter().find(|e| e.field == field).map(|e| Content::Text(sentence(&e.message)))
+}
+
+/// A local path to go back to after signing in: never another site.
+pub(crate) fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+/// The largest form a page accepts (the same limit as any request body).
+const FORM_LIMIT: usize = crate::BODY_LIMIT_BYTES;
+
+/// Forms cannot send headers, so a page form carries the session's CSRF
+/// token as the field `csrf_token`; this moves it into the header the guard
+/// checks, so there is one check for pages and API alike.
+pub(crate) async fn form_csrf(request: Request, next: Next) -> Response {
+    let is_form = request.method() == Method::POST
+        && request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return next.run(request).await;
+    }
+    let (mut parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, FORM_LIMIT).await else {
+        return Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "/problems/too-large",
+            "The form is too large",
+            "Nothing was saved.",
+        )
+        .into_response();
+    };
+    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+    if let Some((_, token)) = fields.iter().find(|(k, _)| k == "csrf_token")
+        && let Ok(value) = HeaderValue::from_str(token)
+    {
+        parts.headers.insert(CSRF_HEADER, value);
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+/// Turns every problem on a page route into a page.
+pub(crate) async fn html_problems(request: Request, next: Next) -> Response {
+    let had_session = cookie(request.headers(), SESSION_COOKIE).is_some();
+    let asked_for = request.uri().path_and_query().map_or("/".to_owned(), |p| p.as_str().to_owned());
+    let method = request.method().clone();
+    let nonce = request.extensions().get::<Nonce>().map(|n| n.0.clone()).unwrap_or_default();
+    let response = next.run(request).await;
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if !is_problem {
+        return response;
+    }
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap_or_default();
+    let problem: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+    let kind = problem["type"].as_str().unwrap_or_default();
+    if status == StatusCode::UNAUTHORIZED {
+        let next = if method == Method::GET { asked_for } else { "/".to_owned() };
+        let ended = if had_session { "&timed_out=1" } else { "" };
+        let to = format!("/sign-in?next={}{ended}", urlencode(&next));
+        return Redirect::to(&to).into_response();
+    }
+    let ctx = Ctx { nonce, caller: None, path: String::new() };
+    problem_page(&ctx, status, kind, problem["detail"].as_str().unwrap_or_default(), method != Method::GET)
+}
+
+/// The page for a problem. Says what happened to the person's answers.
+pub(crate) fn problem_page(ctx: &Ctx, status: StatusCode, kind: &str, detail: &str, had_answers: bool) -> Response {
+    let (title, body): (&str, Markup) = match (status.as_u16(), kind) {
+        (404, _) => (
+            "Page not found",
+            html! {
+                p class="govuk-body" { "If you typed the web address, check it is correct." }
+                p class="govuk-body" { "If you pasted the web address, check you copied the entire address." }
+                p class="govuk-body" { "If the address is right, you may not have access to this page. " a class="govuk-link" href="/" { "Go to your home page" } "." }
+            },
+        ),
+        (403, "/problems/csrf") => (
+            "The form has expired",
+            html! {
+                p class="govuk-body" { "For your security, the form could not be accepted. Your answers have not been saved." }
+                p class="govuk-body" { "Go back, refresh the page and try again." }
+            },
+        ),
+        (403, _) => (
+            "You cannot do this",
+            html! {
+                p class="govuk-body" { "Your role does not allow this. Nothing has been changed." }
+                p class="govuk-body" { a class="govuk-link" href="/" { "Go to your home page" } }
+            },
+        ),
+        (500.., _) => (
+            "Sorry, there is a problem with the service",
+            html! {
+                p class="govuk-body" { "Try again later." }
+                @if had_answers {
+                    p class="govuk-body" { "We have not saved your answers. When the service is available, you will have to start again." }
+                } @else {
+                    p class="govuk-body" { "Nothing has been changed." }
+                }
+                p class="govuk-body" { "If this keeps happening, contact your service desk." }
+            },
+        ),
+        _ => (
+            "There is a problem",
+            html! {
+                p class="govuk-body" { (detail) }
+                p class="govuk-body" { "Nothing has been changed. " a class="govuk-link" href="/" { "Go to your home page" } }
+            },
+        ),
+    };
+    let markup = Frame::new(ctx, title).render(html! { h1 class="govuk-heading-l" { (title) } (body) });
+    (status, markup).into_response()
+}
+
+/// Percent-encodes a query value.
+pub(crate) fn urlencode(value: &str) -> String {
+    serde_urlencoded::to_string([("v", value)]).map(|s| s[2..].to_owned()).unwrap_or_default()
+}
+
+/// The answer for an address no route serves: a page for a browser, a
+/// problem for an API client.
+pub(crate) async fn no_such_route(request: Request) -> Response {
+    let wants_html = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if !wants_html || request.uri().path().starts_with("/api/") {
+        return crate::problem::no_such_route().await.into_response();
+    }
+    let nonce = request.extensions().get::<Nonce>().map(|n| n.0.clone()).unwrap_or_default();
+    let ctx = Ctx { nonce, caller: None, path: String::new() };
+    problem_page(&ctx, StatusCode::NOT_FOUND, "/problems/no-such-route", "", false)
+}
