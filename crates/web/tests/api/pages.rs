@@ -1,0 +1,233 @@
+//! The web pages over real HTTP (the browser journeys are in
+//! `tests/browser`): signing in and out with a form, the CSRF field, the
+//! security headers, the assets, and the one page for a record that is not
+//! there and one someone may not see.
+
+use super::{PASSWORD, TestApp, Who, add_user, amara, code_now, spawn};
+use allot_domain::Role;
+use allot_store::{Store, on_both_engines};
+use allot_store::testing::TestDatabase;
+use reqwest::header::{CONTENT_SECURITY_POLICY, LOCATION, SET_COOKIE};
+
+on_both_engines!(
+    signing_in_and_out_with_the_form,
+    every_response_carries_the_security_headers,
+    another_childs_page_looks_like_a_missing_one,
+);
+
+/// A browser: keeps cookies, does not follow redirects (they are checked).
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// The value of the hidden field `name` in a page.
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no field {name} in {html}")) + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+/// Signs `username` in through the sign-in page; returns the home page.
+async fn sign_in(app: &TestApp, client: &reqwest::Client, username: &str) -> String {
+    let form = client.get(format!("{}/sign-in", app.base)).send().await.unwrap().text().await.unwrap();
+    let fields = [
+        ("form_token", hidden(&form, "form_token")),
+        ("next", "/".to_owned()),
+        ("username", username.to_owned()),
+        ("password", PASSWORD.to_owned()),
+        ("code", code_now()),
+    ];
+    let signed_in = client.post(format!("{}/sign-in", app.base)).form(&fields).send().await.unwrap();
+    assert_eq!(signed_in.status(), 303, "{}", signed_in.text().await.unwrap());
+    let home = client.get(format!("{}/", app.base)).send().await.unwrap();
+    assert_eq!(home.status(), 200);
+    home.text().await.unwrap()
+}
+
+async fn signing_in_and_out_with_the_form(db: TestDatabase) {
+    let app = spawn(db).await;
+    let client = browser();
+    // Not signed in: a page sends you to sign in, and back afterwards.
+    let home = client.get(format!("{}/children?q=amara", app.base)).send().await.unwrap();
+    assert_eq!(home.status(), 303);
+    assert_eq!(home.headers()[LOCATION], "/sign-in?next=%2Fchildren%3Fq%3Damara");
+    let page = client.get(format!("{}/sign-in?next=/children", app.base)).send().await.unwrap();
+    assert!(page.headers()[SET_COOKIE].to_str().unwrap().contains("SameSite=Strict"));
+    let form = page.text().await.unwrap();
+    assert_eq!(hidden(&form, "next"), "/children");
+    let token = hidden(&form, "form_token");
+
+    // Empty fields: the summary names both, and nothing typed is lost.
+    let empty = client
+        .post(format!("{}/sign-in", app.base))
+        .form(&[("form_token", token.as_str()), ("username", "  "), ("password", ""), ("next", "/children")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(empty.status(), 422);
+    let html = empty.text().await.unwrap();
+    assert!(html.contains("<title>Error: Sign in – Allot</title>"), "{html}");
+    assert!(html.contains("href=\"#username\">Enter your user name</a>"));
+    assert!(html.contains("href=\"#password\">Enter your password</a>"));
+    let token = hidden(&html, "form_token");
+
+    // A wrong password: the user name stays, the password is not sent back.
+    let wrong = client
+        .post(format!("{}/sign-in", app.base))
+        .form(&[
+            ("form_token", token.as_str()),
+            ("username", "asha@council.example"),
+            ("password", "not the password"),
+            ("code", "123456"),
+            ("next", "/children"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let html = wrong.text().await.unwrap();
+    assert!(html.contains("The user name, password or security code is not right"));
+    assert!(html.contains("value=\"asha@council.example\""), "the user name is kept");
+    assert!(!html.contains("not the password") && !html.contains("123456"), "secrets are never sent back");
+
+    // A form from another site (no form cookie) is refused.
+    let forged = browser()
+        .post(format!("{}/sign-in", app.base))
+        .form(&[("form_token", token.as_str()), ("username", "asha@council.example"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 400);
+
+    // Signed in, with the second factor: on to where they were going.
+    let form = client.get(format!("{}/sign-in?next=/children", app.base)).send().await.unwrap().text().await.unwrap();
+    let fields = [
+        ("form_token", hidden(&form, "form_token")),
+        ("next", "/children".to_owned()),
+        ("username", "asha@council.example".to_owned()),
+        ("password", PASSWORD.to_owned()),
+        ("code", code_now()),
+    ];
+    let signed_in = client.post(format!("{}/sign-in", app.base)).form(&fields).send().await.unwrap();
+    assert_eq!(signed_in.status(), 303);
+    assert_eq!(signed_in.headers()[LOCATION], "/children");
+    let cookies: Vec<_> = signed_in.headers().get_all(SET_COOKIE).iter().map(|c| c.to_str().unwrap().to_owned()).collect();
+    assert!(cookies.iter().any(|c| c.starts_with("allot_session=") && c.contains("HttpOnly") && c.contains("Secure")));
+    let home = client.get(format!("{}/", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(home.contains("Your work"), "{home}");
+    assert!(home.contains("id=\"session-timeout\""), "the timeout warning is on every signed-in page");
+    // The warning comes two minutes before the 30-minute idle timeout.
+    let warn_in: i64 = hidden(&home.replace("data-warn-in=\"", "name=\"warn\" value=\""), "warn").parse().unwrap();
+    assert!((1670..=1680).contains(&warn_in), "{warn_in}");
+
+    // "Stay signed in" without JavaScript goes back where they were.
+    let csrf = hidden(&home, "csrf_token");
+    let stay = client
+        .post(format!("{}/session/extend", app.base))
+        .form(&[("csrf_token", csrf.as_str()), ("next", "/children")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((stay.status().as_u16(), stay.headers()[LOCATION].to_str().unwrap()), (303, "/children"));
+    let stay_elsewhere = client
+        .post(format!("{}/session/extend", app.base))
+        .form(&[("csrf_token", csrf.as_str()), ("next", "//evil.example/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stay_elsewhere.headers()[LOCATION], "/", "never another site");
+
+    // Signing out needs the form's CSRF field, then ends the session.
+    let no_token = client.post(format!("{}/sign-out", app.base)).form(&[("x", "y")]).send().await.unwrap();
+    assert_eq!(no_token.status(), 403);
+    assert!(no_token.text().await.unwrap().contains("The form has expired"));
+    let out = client.post(format!("{}/sign-out", app.base)).form(&[("csrf_token", csrf.as_str())]).send().await.unwrap();
+    assert_eq!((out.status().as_u16(), out.headers()[LOCATION].to_str().unwrap()), (303, "/sign-in"));
+    let after = client.get(format!("{}/", app.base)).send().await.unwrap();
+    assert_eq!(after.status(), 303, "the session has ended");
+}
+
+async fn every_response_carries_the_security_headers(db: TestDatabase) {
+    let app = spawn(db).await;
+    let page = app.client.get(format!("{}/sign-in", app.base)).send().await.unwrap();
+    let csp = page.headers()[CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned();
+    assert_eq!(page.headers()["x-frame-options"], "DENY");
+    assert!(page.headers().get("strict-transport-security").is_none(), "no HSTS over plain HTTP");
+    let html = page.text().await.unwrap();
+    // The one inline script carries this response's nonce.
+    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap();
+    assert_eq!(nonce.len(), 32);
+    assert!(html.contains(&format!("<script nonce=\"{nonce}\">")));
+    assert_eq!(html.matches("<script").count(), 2, "the nonce'd one and allot.js");
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'none'"));
+    let again = app.client.get(format!("{}/sign-in", app.base)).send().await.unwrap();
+    assert!(!again.headers()[CONTENT_SECURITY_POLICY].to_str().unwrap().contains(nonce), "a fresh nonce each time");
+    let tls = app.client.get(format!("{}/glossary", app.base)).header("x-forwarded-proto", "https").send().await.unwrap();
+    assert!(tls.headers()["strict-transport-security"].to_str().unwrap().starts_with("max-age="));
+    // JSON answers carry them too.
+    let api = app.client.get(format!("{}/api/v1/session", app.base)).send().await.unwrap();
+    assert_eq!(api.status(), 401);
+    assert!(api.headers().contains_key(CONTENT_SECURITY_POLICY));
+
+    // The assets, from the binary.
+    let css = app.client.get(format!("{}/assets/govuk-frontend.min.css", app.base)).send().await.unwrap();
+    assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
+    assert_eq!(css.headers()["cache-control"], "public, max-age=86400");
+    let css = css.text().await.unwrap();
+    assert!(css.contains(".govuk-button") && !css.contains("@font-face"), "no GDS Transport font off gov.uk");
+    let js = app.client.get(format!("{}/assets/allot.js", app.base)).send().await.unwrap();
+    assert_eq!(js.headers()["content-type"], "text/javascript; charset=utf-8");
+    assert_eq!(app.client.get(format!("{}/assets/../Cargo.toml", app.base)).send().await.unwrap().status(), 404);
+
+    // An address nobody serves: a page for a browser, a problem for a program.
+    let lost = app.client.get(format!("{}/no-such-page", app.base)).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(lost.status(), 404);
+    assert!(lost.text().await.unwrap().contains("<h1 class=\"govuk-heading-l\">Page not found</h1>"));
+    let lost = app.client.get(format!("{}/api/v1/nothing", app.base)).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(lost.headers()["content-type"], "application/problem+json");
+}
+
+/// A page's status and body, with the response's nonce taken out.
+async fn page_without_nonce(client: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
+    let r = client.get(format!("{}{path}", app.base)).send().await.unwrap();
+    let status = r.status().as_u16();
+    let csp = r.headers()[CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned();
+    let nonce = &csp.split("'nonce-").nth(1).unwrap()[..32];
+    (status, r.text().await.unwrap().replace(nonce, "NONCE"))
+}
+
+async fn another_childs_page_looks_like_a_missing_one(db: TestDatabase) {
+    let app = spawn(db).await;
+    let (_, mine) = app.post("/api/v1/children", amara()).await;
+    let mut other = amara();
+    other["reference"] = "WV-0002".into();
+    other["legal_given_names"] = "Zebedee".into();
+    let (_, theirs) = app.post("/api/v1/children", other).await;
+    let (mine, theirs) = (mine["id"].as_str().unwrap().to_owned(), theirs["id"].as_str().unwrap().to_owned());
+    let parent = Who { children: vec![mine.parse().unwrap()], ..Who::default() };
+    add_user(app.store.as_ref(), app.area, "parent@family.example", Role::ParentCarer, parent).await;
+    let client = browser();
+    let home = sign_in(&app, &client, "parent@family.example").await;
+    assert!(home.contains(&format!("href=\"/children/{mine}\"")), "{home}");
+    assert!(!home.contains(&theirs));
+    let own = client.get(format!("{}/children/{mine}", app.base)).send().await.unwrap();
+    assert_eq!(own.status(), 200);
+    let own = own.text().await.unwrap();
+    assert!(own.contains("WV-0001") && own.contains("Date of birth"));
+    // Typing another child's address, or one that does not exist: the same
+    // page (apart from the nonce, which differs in every response).
+    let denied = page_without_nonce(&client, &app, &format!("/children/{theirs}")).await;
+    let missing = page_without_nonce(&client, &app, &format!("/children/{}", allot_domain::ChildId::new())).await;
+    let malformed = page_without_nonce(&client, &app, "/children/not-an-id").await;
+    assert_eq!(denied.0, 404);
+    assert_eq!(denied, missing);
+    assert_eq!(denied, malformed);
+    assert!(!denied.1.contains("Zebedee") && !denied.1.contains("WV-0002"));
+    // The parent's look at their own child's page is in the audit trail,
+    // and so is the refused look at the other.
+    let trail = app.store.audit_entries(app.area, None, 0, 1000).await.unwrap();
+    let by_parent = |id: &str, action: &str| {
+        trail.iter().any(|e| e.entry.actor == "parent@family.example" && e.entry.entity_id == id && e.entry.action == action)
+    };
+    assert!(by_parent(&mine, "read") && by_parent(&theirs, "attempt"));
+}
