@@ -610,7 +610,8 @@ pub(crate) async fn log_and_harden(mut request: Request, next: Next) -> Response
     );
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&policy).expect("an ASCII policy"));
     if over_tls {
-        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=63072000; includeSubDomains"));
+        headers
+            .insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=63072000; includeSubDomains"));
     }
     tracing::info!(%method, route, status = response.status().as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "request");
     response

@@ -1314,7 +1314,14 @@ pub(crate) async fn worklist_for(state: &AppState, caller: &Caller, all: bool) -
     let children = children_in_scope(state, caller).await?;
     let cases = area_cases(state, caller).await?;
     let today = caller.today();
-    let mut list = Worklist { today, children: children.len(), overdue: 0, due_this_week: 0, items: Vec::new(), flags: Vec::new() };
+    let mut list = Worklist {
+        today,
+        children: children.len(),
+        overdue: 0,
+        due_this_week: 0,
+        items: Vec::new(),
+        flags: Vec::new(),
+    };
     for child in &children {
         let who = ChildBrief {
             id: child.id,
@@ -1362,7 +1369,9 @@ pub(crate) async fn worklist(
     let flags: Vec<Value> = list
         .flags
         .iter()
-        .map(|(c, kind, date)| json!({ "child": who(c), "kind": kind, "label": kind.label(), "date": date.to_string() }))
+        .map(
+            |(c, kind, date)| json!({ "child": who(c), "kind": kind, "label": kind.label(), "date": date.to_string() }),
+        )
         .collect();
     Ok(Json(json!({
         "today": list.today.to_string(), "children": list.children, "overdue": list.overdue,

@@ -37,11 +37,10 @@ pub(crate) async fn asset(Path(path): Path<String>) -> Response {
     match FILES.iter().find(|(name, _, _)| *name == path) {
         // Links carry the version, so a day's caching is safe and an
         // upgrade is seen the next day at the latest.
-        Some((_, content_type, bytes)) => (
-            [(header::CONTENT_TYPE, *content_type), (header::CACHE_CONTROL, "public, max-age=86400")],
-            *bytes,
-        )
-            .into_response(),
+        Some((_, content_type, bytes)) => {
+            ([(header::CONTENT_TYPE, *content_type), (header::CACHE_CONTROL, "public, max-age=86400")], *bytes)
+                .into_response()
+        }
         None => (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "No such file.")
             .into_response(),
     }

@@ -215,7 +215,11 @@ impl Label {
 impl Render for Label {
     fn render(&self) -> Markup {
         let label = html! { label class=(classes("govuk-label", &self.classes)) for=[&self.for_id] { (self.text) } };
-        if self.is_page_heading { html! { h1 class="govuk-label-wrapper" { (label) } } } else { label }
+        if self.is_page_heading {
+            html! { h1 class="govuk-label-wrapper" { (label) } }
+        } else {
+            label
+        }
     }
 }
 
@@ -482,7 +486,9 @@ mod tests {
             .as_array()
             .unwrap()
             .iter()
-            .map(|f| (f["name"].as_str().unwrap().to_owned(), f["options"].clone(), f["html"].as_str().unwrap().to_owned()))
+            .map(|f| {
+                (f["name"].as_str().unwrap().to_owned(), f["options"].clone(), f["html"].as_str().unwrap().to_owned())
+            })
             .collect()
     }
 
@@ -543,15 +549,20 @@ mod tests {
             (
                 "back-link",
                 check("back-link", |o| {
-                    only(o, &["href", "text", "html"])
-                        .then(|| BackLink { href: s(&o["href"]).unwrap_or_default(), text: content(o, "text", "html") }.render())
+                    only(o, &["href", "text", "html"]).then(|| {
+                        BackLink { href: s(&o["href"]).unwrap_or_default(), text: content(o, "text", "html") }.render()
+                    })
                 }),
             ),
             (
                 "tag",
                 check("tag", |o| {
                     only(o, &["text", "html", "classes"]).then(|| {
-                        Tag { text: content(o, "text", "html").unwrap_or(Content::Text(String::new())), classes: s(&o["classes"]) }.render()
+                        Tag {
+                            text: content(o, "text", "html").unwrap_or(Content::Text(String::new())),
+                            classes: s(&o["classes"]),
+                        }
+                        .render()
                     })
                 }),
             ),
@@ -559,8 +570,12 @@ mod tests {
                 "inset-text",
                 check("inset-text", |o| {
                     only(o, &["text", "html", "id", "classes"]).then(|| {
-                        InsetText { id: s(&o["id"]), content: content(o, "text", "html").unwrap_or(Content::Text(String::new())), classes: s(&o["classes"]) }
-                            .render()
+                        InsetText {
+                            id: s(&o["id"]),
+                            content: content(o, "text", "html").unwrap_or(Content::Text(String::new())),
+                            classes: s(&o["classes"]),
+                        }
+                        .render()
                     })
                 }),
             ),
@@ -594,7 +609,8 @@ mod tests {
                                             .iter()
                                             .map(|i| ErrorLink {
                                                 href: s(&i["href"]),
-                                                text: content(i, "text", "html").unwrap_or(Content::Text(String::new())),
+                                                text: content(i, "text", "html")
+                                                    .unwrap_or(Content::Text(String::new())),
                                             })
                                             .collect()
                                     })
@@ -623,23 +639,29 @@ mod tests {
             (
                 "hint",
                 check("hint", |o| {
-                    only(o, &["text", "html", "id"])
-                        .then(|| Hint { id: s(&o["id"]), text: content(o, "text", "html").unwrap_or(Content::Text(String::new())) }.render())
+                    only(o, &["text", "html", "id"]).then(|| {
+                        Hint {
+                            id: s(&o["id"]),
+                            text: content(o, "text", "html").unwrap_or(Content::Text(String::new())),
+                        }
+                        .render()
+                    })
                 }),
             ),
             (
                 "label",
                 check("label", |o| {
-                    (only(o, &["text", "html", "for", "classes", "isPageHeading"]) && content(o, "text", "html").is_some())
-                        .then(|| {
-                            Label {
-                                text: content(o, "text", "html").unwrap_or(Content::Text(String::new())),
-                                for_id: s(&o["for"]),
-                                classes: s(&o["classes"]),
-                                is_page_heading: o["isPageHeading"].as_bool().unwrap_or(false),
-                            }
-                            .render()
-                        })
+                    (only(o, &["text", "html", "for", "classes", "isPageHeading"])
+                        && content(o, "text", "html").is_some())
+                    .then(|| {
+                        Label {
+                            text: content(o, "text", "html").unwrap_or(Content::Text(String::new())),
+                            for_id: s(&o["for"]),
+                            classes: s(&o["classes"]),
+                            is_page_heading: o["isPageHeading"].as_bool().unwrap_or(false),
+                        }
+                        .render()
+                    })
                 }),
             ),
             (
@@ -695,8 +717,8 @@ mod tests {
             (
                 "button",
                 check("button", |o| {
-                    only(o, &["text", "html", "href", "name", "value", "type", "classes", "preventDoubleClick", "id"]).then(
-                        || {
+                    only(o, &["text", "html", "href", "name", "value", "type", "classes", "preventDoubleClick", "id"])
+                        .then(|| {
                             Button {
                                 text: content(o, "text", "html"),
                                 href: s(&o["href"]),
@@ -708,8 +730,7 @@ mod tests {
                                 id: s(&o["id"]),
                             }
                             .render()
-                        },
-                    )
+                        })
                 }),
             ),
             (
@@ -741,7 +762,8 @@ mod tests {
                                                 .iter()
                                                 .map(|a| RowAction {
                                                     href: s(&a["href"]).unwrap_or_default(),
-                                                    text: content(a, "text", "html").unwrap_or(Content::Text(String::new())),
+                                                    text: content(a, "text", "html")
+                                                        .unwrap_or(Content::Text(String::new())),
                                                     visually_hidden_text: s(&a["visuallyHiddenText"]),
                                                 })
                                                 .collect()

@@ -11,9 +11,9 @@ use crate::{AppState, Problem};
 use allot_domain::access::{AreaAction, ChildScope, Op, Section, area_allowed, section_allowed};
 use allot_domain::child::ChildView;
 use allot_domain::paging::{ChildQuery, Cursor, PAGE_SIZE_DEFAULT};
+use allot_domain::pathway::casework::CaseRecords;
 use allot_domain::pathway::clocks::Urgency;
 use allot_domain::pathway::record::{PathwayState, all_due};
-use allot_domain::pathway::casework::CaseRecords;
 use allot_domain::{ChildId, Role};
 use axum::extract::{Path, Query, State};
 use maud::{Markup, html};
@@ -26,7 +26,9 @@ pub(crate) fn long_date(d: jiff::civil::Date) -> String {
 fn urgency_tag(u: Urgency) -> Markup {
     match u {
         Urgency::Overdue => html! { (Tag { text: "Overdue".into(), classes: Some("govuk-tag--red".into()) }) },
-        Urgency::DueThisWeek => html! { (Tag { text: "Due this week".into(), classes: Some("govuk-tag--yellow".into()) }) },
+        Urgency::DueThisWeek => {
+            html! { (Tag { text: "Due this week".into(), classes: Some("govuk-tag--yellow".into()) }) }
+        }
         Urgency::Later => html! { (Tag { text: "Later".into(), classes: Some("govuk-tag--grey".into()) }) },
     }
 }
@@ -146,12 +148,13 @@ pub(crate) async fn children(
             vec![
                 Cell::new(child_link(v.id, &format!("{} {}", v.legal_given_names, v.legal_family_name))),
                 Cell::new(v.reference.to_string()),
-                Cell::new(format!("{} (age {})", v.date_of_birth, v.age.map_or("?".into(), |a| a.to_string()))),
+                Cell::new(born(&v)),
                 Cell::new(v.ehc_plan_status.label()),
             ]
         })
         .collect();
-    let next = page.next.map(|c| format!("/children?q={}&cursor={}", super::urlencode(&q), super::urlencode(&c.encode())));
+    let next =
+        page.next.map(|c| format!("/children?q={}&cursor={}", super::urlencode(&q), super::urlencode(&c.encode())));
     let content = html! {
         h1 class="govuk-heading-l" { "Children" }
         (search_form(&q))
@@ -179,6 +182,15 @@ pub(crate) async fn children(
     Ok(Frame::new(&ctx, "Children").render(content))
 }
 
+/// "23 September 2014 (age 12)".
+fn born(v: &ChildView) -> String {
+    let date = v.date_of_birth.parse::<jiff::civil::Date>().map_or(v.date_of_birth.clone(), long_date);
+    match v.age {
+        Some(age) => format!("{date} (age {age})"),
+        None => date,
+    }
+}
+
 /// The record's summary rows, as this person may see it.
 fn summary(v: &ChildView) -> SummaryList {
     let withheld = |field: &str| v.withheld.contains(&field);
@@ -186,10 +198,7 @@ fn summary(v: &ChildView) -> SummaryList {
     let mut rows = vec![
         SummaryRow::new("Legal name", format!("{} {}", v.legal_given_names, v.legal_family_name)),
         SummaryRow::new("Known as", or_none(v.preferred_name.as_ref().map(ToString::to_string))),
-        SummaryRow::new(
-            "Date of birth",
-            format!("{} (age {})", v.date_of_birth, v.age.map_or("unknown".into(), |a| a.to_string())),
-        ),
+        SummaryRow::new("Date of birth", born(v)),
         SummaryRow::new("Council reference", v.reference.to_string()),
         SummaryRow::new("Unique pupil number", or_none(v.upn.as_ref().map(ToString::to_string))),
         SummaryRow::new("NHS number", or_none(v.nhs_number.as_ref().map(ToString::to_string))),
@@ -319,7 +328,8 @@ pub(crate) async fn child(
     };
     let mut frame = Frame::new(&ctx, &name);
     if area_allowed(role, AreaAction::ListChildren) {
-        frame.before_content = Some(html! { (BackLink { href: "/children".into(), text: Some("All children".into()) }) });
+        frame.before_content =
+            Some(html! { (BackLink { href: "/children".into(), text: Some("All children".into()) }) });
     }
     Ok(frame.render(content))
 }

@@ -17,11 +17,7 @@ pub(crate) const GLOSSARY: &[(&str, &str, &str)] = &[
         "Personal budget",
         "Money from one organisation (the council's education or social care team, or the NHS) for one child's support. A personal health budget is the NHS's.",
     ),
-    (
-        "integrated-budget",
-        "Integrated budget",
-        "All of a child's personal budgets added together and planned as one.",
-    ),
+    ("integrated-budget", "Integrated budget", "All of a child's personal budgets added together and planned as one."),
     (
         "funding-stream",
         "Funding stream",
@@ -57,11 +53,7 @@ pub(crate) const GLOSSARY: &[(&str, &str, &str)] = &[
         "Contingency",
         "Money set aside in the plan for when things change or go wrong. It is never treated as money left over.",
     ),
-    (
-        "direct-payment",
-        "Direct payment",
-        "Money paid to the family, who buy the support and show how it was spent.",
-    ),
+    ("direct-payment", "Direct payment", "Money paid to the family, who buy the support and show how it was spent."),
     (
         "isf",
         "Individual service fund (ISF)",
@@ -87,11 +79,7 @@ pub(crate) const GLOSSARY: &[(&str, &str, &str)] = &[
         "Personal assistant (PA)",
         "Someone a family employs with a direct payment. They need a DBS (criminal record) check.",
     ),
-    (
-        "local-offer",
-        "Local offer",
-        "The published list of support available in the area.",
-    ),
+    ("local-offer", "Local offer", "The published list of support available in the area."),
 ];
 
 /// A link to a word in the glossary.
@@ -155,7 +143,11 @@ pub(crate) async fn accessibility(ctx: Ctx) -> Markup {
 
 /// The allocation policy in force, for anyone to read: every question,
 /// option, points and band.
-pub(crate) async fn policy(State(state): State<AppState>, ctx: Ctx, PublicArea(area): PublicArea) -> Result<Response, Problem> {
+pub(crate) async fn policy(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    PublicArea(area): PublicArea,
+) -> Result<Response, Problem> {
     let today = allot_domain::dates::date_in_england(jiff::Timestamp::now());
     let Some(published) = state.store.current_policy(area, today).await? else {
         let page = Frame::new(&ctx, "No allocation policy").render(html! {

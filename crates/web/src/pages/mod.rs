@@ -79,11 +79,7 @@ pub(crate) fn routes() -> Vec<ApiRoute> {
         page("/session/extend", post(signin::stay_signed_in), &[("post", Guard::SIGNED_IN)]),
         page("/", get(home::home), &[("get", Guard::SIGNED_IN)]),
         page("/children", get(home::children), &[("get", Guard::area(AreaAction::ListChildren))]),
-        page(
-            "/children/{id}",
-            get(home::child),
-            &[("get", Guard::read(allot_domain::access::Section::Record))],
-        ),
+        page("/children/{id}", get(home::child), &[("get", Guard::read(allot_domain::access::Section::Record))]),
         page("/policy", get(info::policy), &[("get", Guard::PUBLIC)]),
         page("/accessibility", get(info::accessibility), &[("get", Guard::PUBLIC)]),
         page("/glossary", get(info::glossary), &[("get", Guard::PUBLIC)]),
@@ -107,7 +103,11 @@ impl<'a> Frame<'a> {
 
     pub fn render(&self, content: Markup) -> Markup {
         let v = GOVUK_FRONTEND_VERSION;
-        let title = if self.has_errors { format!("Error: {} – Allot", self.title) } else { format!("{} – Allot", self.title) };
+        let title = if self.has_errors {
+            format!("Error: {} – Allot", self.title)
+        } else {
+            format!("{} – Allot", self.title)
+        };
         html! {
             (DOCTYPE)
             html lang="en" class="govuk-template" {
@@ -416,11 +416,8 @@ pub(crate) fn urlencode(value: &str) -> String {
 /// The answer for an address no route serves: a page for a browser, a
 /// problem for an API client.
 pub(crate) async fn no_such_route(request: Request) -> Response {
-    let wants_html = request
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"));
+    let wants_html =
+        request.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"));
     if !wants_html || request.uri().path().starts_with("/api/") {
         return crate::problem::no_such_route().await.into_response();
     }

@@ -2,7 +2,9 @@
 
 use super::components::{Button, Input, InsetText, Label};
 use super::{Ctx, Frame, error_summary, field_error, local_path};
-use crate::auth::{ENDED_SESSION_COOKIE, Refusal, SignInForm, check_sign_in, cookie, open_session, random_hex, same, session_cookie};
+use crate::auth::{
+    ENDED_SESSION_COOKIE, Refusal, SignInForm, check_sign_in, cookie, open_session, random_hex, same, session_cookie,
+};
 use crate::caller::Caller;
 use crate::{AppState, Problem};
 use allot_domain::FieldError;
@@ -38,7 +40,13 @@ pub(crate) struct SignInFields {
 }
 
 /// The sign-in page, with a fresh form token in a cookie and the form.
-fn sign_in_page(ctx: &Ctx, fields: &SignInFields, errors: &[FieldError], notice: Option<&str>, status: StatusCode) -> Response {
+fn sign_in_page(
+    ctx: &Ctx,
+    fields: &SignInFields,
+    errors: &[FieldError],
+    notice: Option<&str>,
+    status: StatusCode,
+) -> Response {
     let token = random_hex(16);
     let mut frame = Frame::new(ctx, "Sign in");
     frame.has_errors = !errors.is_empty();
@@ -129,7 +137,8 @@ pub(crate) async fn submit(
         Ok((user, second_factor_at)) => {
             return match open_session(state.store.as_ref(), &user, now, second_factor_at).await {
                 Ok((token, _)) => {
-                    let clear_form = format!("{FORM_COOKIE}=; Path=/sign-in; HttpOnly; Secure; SameSite=Strict; Max-Age=0");
+                    let clear_form =
+                        format!("{FORM_COOKIE}=; Path=/sign-in; HttpOnly; Secure; SameSite=Strict; Max-Age=0");
                     let mut response = Redirect::to(&local_path(Some(&fields.next))).into_response();
                     let headers = response.headers_mut();
                     headers.append(header::SET_COOKIE, session_cookie(&token).parse().expect("a cookie"));
@@ -141,15 +150,22 @@ pub(crate) async fn submit(
         }
         Err(Refusal::Invalid(inv)) => (inv.0, StatusCode::UNPROCESSABLE_ENTITY),
         Err(Refusal::TooManyAttempts(secs)) => (
-            one("username", &format!("there have been several failed attempts to sign in as this user: wait {secs} seconds and try again")),
+            one(
+                "username",
+                &format!(
+                    "there have been several failed attempts to sign in as this user: wait {secs} seconds and try again"
+                ),
+            ),
             StatusCode::TOO_MANY_REQUESTS,
         ),
-        Err(Refusal::Wrong) => (
-            one("username", "the user name, password or security code is not right"),
-            StatusCode::UNAUTHORIZED,
-        ),
+        Err(Refusal::Wrong) => {
+            (one("username", "the user name, password or security code is not right"), StatusCode::UNAUTHORIZED)
+        }
         Err(Refusal::NoSecondFactor) => (
-            one("code", "your account needs an authenticator app before you can sign in: ask your administrator to set it up"),
+            one(
+                "code",
+                "your account needs an authenticator app before you can sign in: ask your administrator to set it up",
+            ),
             StatusCode::UNAUTHORIZED,
         ),
         Err(Refusal::Failed(problem)) => return problem.into_response(),

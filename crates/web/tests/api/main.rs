@@ -2,6 +2,7 @@
 //! on SQLite and on PostgreSQL.
 
 mod access;
+mod browser;
 mod money;
 mod oidc;
 mod pages;

@@ -5,8 +5,8 @@
 
 use super::{PASSWORD, TestApp, Who, add_user, amara, code_now, spawn};
 use allot_domain::Role;
-use allot_store::{Store, on_both_engines};
 use allot_store::testing::TestDatabase;
+use allot_store::{Store, on_both_engines};
 use reqwest::header::{CONTENT_SECURITY_POLICY, LOCATION, SET_COOKIE};
 
 on_both_engines!(
@@ -111,7 +111,8 @@ async fn signing_in_and_out_with_the_form(db: TestDatabase) {
     let signed_in = client.post(format!("{}/sign-in", app.base)).form(&fields).send().await.unwrap();
     assert_eq!(signed_in.status(), 303);
     assert_eq!(signed_in.headers()[LOCATION], "/children");
-    let cookies: Vec<_> = signed_in.headers().get_all(SET_COOKIE).iter().map(|c| c.to_str().unwrap().to_owned()).collect();
+    let cookies: Vec<_> =
+        signed_in.headers().get_all(SET_COOKIE).iter().map(|c| c.to_str().unwrap().to_owned()).collect();
     assert!(cookies.iter().any(|c| c.starts_with("allot_session=") && c.contains("HttpOnly") && c.contains("Secure")));
     let home = client.get(format!("{}/", app.base)).send().await.unwrap().text().await.unwrap();
     assert!(home.contains("Your work"), "{home}");
@@ -141,7 +142,8 @@ async fn signing_in_and_out_with_the_form(db: TestDatabase) {
     let no_token = client.post(format!("{}/sign-out", app.base)).form(&[("x", "y")]).send().await.unwrap();
     assert_eq!(no_token.status(), 403);
     assert!(no_token.text().await.unwrap().contains("The form has expired"));
-    let out = client.post(format!("{}/sign-out", app.base)).form(&[("csrf_token", csrf.as_str())]).send().await.unwrap();
+    let out =
+        client.post(format!("{}/sign-out", app.base)).form(&[("csrf_token", csrf.as_str())]).send().await.unwrap();
     assert_eq!((out.status().as_u16(), out.headers()[LOCATION].to_str().unwrap()), (303, "/sign-in"));
     let after = client.get(format!("{}/", app.base)).send().await.unwrap();
     assert_eq!(after.status(), 303, "the session has ended");
@@ -162,7 +164,8 @@ async fn every_response_carries_the_security_headers(db: TestDatabase) {
     assert!(csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'none'"));
     let again = app.client.get(format!("{}/sign-in", app.base)).send().await.unwrap();
     assert!(!again.headers()[CONTENT_SECURITY_POLICY].to_str().unwrap().contains(nonce), "a fresh nonce each time");
-    let tls = app.client.get(format!("{}/glossary", app.base)).header("x-forwarded-proto", "https").send().await.unwrap();
+    let tls =
+        app.client.get(format!("{}/glossary", app.base)).header("x-forwarded-proto", "https").send().await.unwrap();
     assert!(tls.headers()["strict-transport-security"].to_str().unwrap().starts_with("max-age="));
     // JSON answers carry them too.
     let api = app.client.get(format!("{}/api/v1/session", app.base)).send().await.unwrap();
@@ -183,7 +186,8 @@ async fn every_response_carries_the_security_headers(db: TestDatabase) {
     let lost = app.client.get(format!("{}/no-such-page", app.base)).header("accept", "text/html").send().await.unwrap();
     assert_eq!(lost.status(), 404);
     assert!(lost.text().await.unwrap().contains("<h1 class=\"govuk-heading-l\">Page not found</h1>"));
-    let lost = app.client.get(format!("{}/api/v1/nothing", app.base)).header("accept", "text/html").send().await.unwrap();
+    let lost =
+        app.client.get(format!("{}/api/v1/nothing", app.base)).header("accept", "text/html").send().await.unwrap();
     assert_eq!(lost.headers()["content-type"], "application/problem+json");
 }
 
@@ -227,7 +231,9 @@ async fn another_childs_page_looks_like_a_missing_one(db: TestDatabase) {
     // and so is the refused look at the other.
     let trail = app.store.audit_entries(app.area, None, 0, 1000).await.unwrap();
     let by_parent = |id: &str, action: &str| {
-        trail.iter().any(|e| e.entry.actor == "parent@family.example" && e.entry.entity_id == id && e.entry.action == action)
+        trail
+            .iter()
+            .any(|e| e.entry.actor == "parent@family.example" && e.entry.entity_id == id && e.entry.action == action)
     };
     assert!(by_parent(&mine, "read") && by_parent(&theirs, "attempt"));
 }

@@ -1,0 +1,75 @@
+//! The pages in a real browser: runs `tests/browser/journeys.mjs` (Debian's
+//! Chromium through playwright-core, axe-core on every page) against a
+//! fresh Allot. Skipped, saying so, where Node, Chromium or the npm packages
+//! are missing, unless `ALLOT_REQUIRE_BROWSER` is set (CI sets it).
+
+use super::{Who, add_user, amara, secret, spawn};
+use allot_domain::Role;
+use allot_store::Engine;
+use allot_store::testing::TestDatabase;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const REQUIRE_ENV: &str = "ALLOT_REQUIRE_BROWSER";
+
+/// Chromium and the journeys' packages, or why they cannot run here.
+fn browser_setup() -> Result<(PathBuf, String), String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/browser");
+    let chromium = std::env::var("ALLOT_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if Command::new("node").arg("--version").output().is_err() {
+        return Err("Node.js is not installed".into());
+    }
+    if !Path::new(&chromium).exists() {
+        return Err(format!("there is no Chromium at {chromium} (apt-get install chromium, or set ALLOT_CHROMIUM)"));
+    }
+    if !dir.join("node_modules/playwright-core").exists() || !dir.join("node_modules/axe-core").exists() {
+        return Err("the packages are not installed (npm ci in tests/browser)".into());
+    }
+    Ok((dir, chromium))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pages_work_in_a_real_browser_and_pass_axe() {
+    let (dir, chromium) = match browser_setup() {
+        Ok(found) => found,
+        Err(why) => {
+            assert!(std::env::var_os(REQUIRE_ENV).is_none(), "{REQUIRE_ENV} is set but {why}");
+            eprintln!("skipped: the browser tests ({why})");
+            return;
+        }
+    };
+    let app = spawn(TestDatabase::new(Engine::Sqlite).await.expect("sqlite")).await;
+    let (_, mine) = app.post("/api/v1/children", amara()).await;
+    let mut other = amara();
+    other["reference"] = "WV-0002".into();
+    other["legal_given_names"] = "Zebedee".into();
+    let (_, theirs) = app.post("/api/v1/children", other).await;
+    let parent = Who { children: vec![mine["id"].as_str().unwrap().parse().unwrap()], ..Who::default() };
+    add_user(app.store.as_ref(), app.area, "parent@family.example", Role::ParentCarer, parent).await;
+    super::publish(&app, super::POLICY, "application/toml").await;
+    let fixture = json!({
+        "base": app.base,
+        "chromium": chromium,
+        "password": super::PASSWORD,
+        "totp_secret": secret().to_base32(),
+        "users": { "caseworker": "asha@council.example", "parent": "parent@family.example" },
+        "children": { "mine": mine["id"], "theirs": theirs["id"], "missing": allot_domain::ChildId::new().to_string() },
+    });
+    let screenshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    // The journeys are a blocking process; the app keeps serving meanwhile.
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(dir.join("journeys.mjs"))
+            .env("ALLOT_BROWSER_FIXTURE", fixture.to_string())
+            .env("ALLOT_SCREENSHOTS", &screenshots)
+            .output()
+            .expect("run node")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{stdout}");
+    assert!(output.status.success(), "browser checks failed:\n{stdout}\n{stderr}");
+}
