@@ -120,6 +120,64 @@ try {
     await accessible(page, 'a child\'s record')
     await screenshot(page, 'child-record')
 
+    // Journey 6: adding a child with mistakes keeps every value typed.
+    await page.goto(`${fixture.base}/children`)
+    await page.getByRole('button', { name: 'Add a child' }).click()
+    await accessible(page, 'add a child, empty')
+    const typed = {
+      'Council reference': 'WV-0100',
+      'Given names': 'Kofi',
+      'Date of birth': '2016-02-29',
+      'NHS number (optional)': '123 456 7890',
+      'Postcode (optional)': 'BS1 4DJ'
+    }
+    for (const [label, value] of Object.entries(typed)) await page.getByLabel(label, { exact: true }).fill(value)
+    await page.getByLabel('Home address (optional)').fill('3 Quay Street\nBristol')
+    await page.getByLabel('Male', { exact: true }).check()
+    await page.getByLabel('Primary need').selectOption('SLCN')
+    await page.getByRole('button', { name: 'Add the child' }).click()
+    check(await page.locator('.govuk-error-summary').isVisible(), 'a child with mistakes is not added')
+    const summary = await page.locator('.govuk-error-summary').innerText()
+    check(/family name/i.test(summary) && /NHS number/i.test(summary), `the summary names the missing family name and the bad NHS number (${summary.replace(/\n/g, ' | ')})`)
+    for (const [label, value] of Object.entries(typed)) {
+      check(await page.getByLabel(label, { exact: true }).inputValue() === value, `"${label}" keeps "${value}"`)
+    }
+    check(await page.getByLabel('Home address (optional)').inputValue() === '3 Quay Street\nBristol', 'the address keeps both lines')
+    check(await page.getByLabel('Male', { exact: true }).isChecked(), 'the sex chosen stays chosen')
+    check(await page.getByLabel('Primary need').inputValue() === 'SLCN', 'the primary need chosen stays chosen')
+    await accessible(page, 'add a child, with errors')
+    await screenshot(page, 'add-child-errors')
+    await page.locator('.govuk-error-summary a').first().click()
+    check(await page.evaluate(() => document.activeElement.id) !== '', 'an error in the summary takes you to its field')
+    await page.getByLabel('Family name', { exact: true }).fill('Mensah')
+    await page.getByLabel('NHS number (optional)').fill('943 476 5919')
+    await page.getByRole('button', { name: 'Add the child' }).click()
+    const added = await page.getByRole('heading', { level: 1, name: 'Kofi Mensah' }).isVisible()
+    check(added, `the child is added and their record opens${added ? '' : ': ' + await page.locator('main').innerText()}`)
+
+    // Journey 1: the questionnaire with the family, then the indicative
+    // budget and how it was worked out.
+    await page.getByRole('link', { name: /Indicative budget/ }).click()
+    await page.getByRole('button', { name: 'Start the questionnaire' }).click()
+    await accessible(page, 'the questionnaire, empty')
+    await page.getByRole('button', { name: 'Work out the indicative budget' }).click()
+    check(await page.locator('.govuk-error-summary').isVisible(), 'unanswered questions are named')
+    await accessible(page, 'the questionnaire, with errors')
+    const groups = page.locator('fieldset')
+    for (let i = 0; i < await groups.count(); i++) {
+      const options = groups.nth(i).locator('input[type=radio]')
+      if (await options.count() > 1) await options.nth(1).check()
+    }
+    await accessible(page, 'the questionnaire, filled')
+    await screenshot(page, 'questionnaire')
+    await page.getByRole('button', { name: 'Work out the indicative budget' }).click()
+    check(new URL(page.url()).pathname.endsWith('/budget'), 'the answers give a budget')
+    const budget = await page.locator('main').innerText()
+    check(/The indicative budget is £[\d,]+\.\d\d a year/.test(budget), 'the budget is shown to the penny')
+    check(/How it was worked out/.test(budget) && /Your answers/.test(budget), 'with its plain-English explanation')
+    await accessible(page, 'the indicative budget')
+    await screenshot(page, 'indicative-budget')
+
     // The timeout warning: 28 idle minutes later, it offers to stay.
     await page.clock.fastForward('28:05')
     const dialog = page.getByRole('dialog', { name: 'You will be signed out soon' })

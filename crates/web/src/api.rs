@@ -684,11 +684,12 @@ async fn list_children(
     Ok(Json(json!({ "items": items, "limit": query.limit, "next_cursor": page.next.map(|c| c.encode()) })))
 }
 
-async fn create_child(
-    State(state): State<AppState>,
-    caller: Caller,
-    JsonBody(form): JsonBody<ChildForm>,
-) -> Result<Response, Problem> {
+/// Records a new child from a form. Shared by the API and the page.
+pub(crate) async fn add_child(
+    state: &AppState,
+    caller: &Caller,
+    form: ChildForm,
+) -> Result<allot_domain::child::Child, Problem> {
     let details = form.parse(caller.today())?;
     let stamp = caller.stamp();
     let child = state.store.create_child(caller.area, &details, &stamp).await?;
@@ -696,6 +697,15 @@ async fn create_child(
     if let Some(professional) = caller.user.details.professional_id {
         state.store.assign_lead_professional(caller.area, child.id, professional, "added the child", &stamp).await?;
     }
+    Ok(child)
+}
+
+async fn create_child(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(form): JsonBody<ChildForm>,
+) -> Result<Response, Problem> {
+    let child = add_child(&state, &caller, form).await?;
     let location = format!("/api/v1/children/{}", child.id);
     Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(child.view(caller.sees_protected(), caller.today())))
         .into_response())

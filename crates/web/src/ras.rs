@@ -74,11 +74,11 @@ pub(crate) fn policy_file<T>(
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct QuestionnaireForm {
-    answers: Option<BTreeMap<String, String>>,
+    pub answers: Option<BTreeMap<String, String>>,
     /// The calculation date; today if left out.
-    on: Option<String>,
+    pub on: Option<String>,
     /// Stream id → what the child gets now, in pounds.
-    current: Option<BTreeMap<String, String>>,
+    pub current: Option<BTreeMap<String, String>>,
 }
 
 /// A stored allocation with its plain-English explanation, worked out again
@@ -111,7 +111,20 @@ pub(crate) async fn record_allocation(
     Path(id): Path<String>,
     JsonBody(form): JsonBody<QuestionnaireForm>,
 ) -> Result<Response, Problem> {
-    let child = state.store.child(caller.area, parse_id::<ChildId>(&id)?).await?;
+    let body = record_questionnaire(&state, &caller, parse_id::<ChildId>(&id)?, form).await?;
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// Works out and records a completed questionnaire; answers with the
+/// allocation as `allocation_json` gives it. Shared by the API and the
+/// questionnaire page.
+pub(crate) async fn record_questionnaire(
+    state: &AppState,
+    caller: &Caller,
+    id: ChildId,
+    form: QuestionnaireForm,
+) -> Result<Value, Problem> {
+    let child = state.store.child(caller.area, id).await?;
     let mut inv = Invalid::default();
     let on = match form.on.as_deref() {
         None => Some(caller.today()),
@@ -172,8 +185,7 @@ pub(crate) async fn record_allocation(
         recorded_by: stamp.by.clone(),
     };
     state.store.record_allocation(&stored, &stamp).await?;
-    let body = allocation_json(policy, child.details.reference.as_str(), &stored, child.details.date_of_birth);
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    Ok(allocation_json(policy, child.details.reference.as_str(), &stored, child.details.date_of_birth))
 }
 
 pub(crate) async fn list_allocations(
@@ -181,7 +193,12 @@ pub(crate) async fn list_allocations(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, Problem> {
-    let child = state.store.child(caller.area, parse_id::<ChildId>(&id)?).await?;
+    Ok(Json(json!({ "items": allocations_of(&state, &caller, parse_id::<ChildId>(&id)?).await? })))
+}
+
+/// A child's allocations, oldest first, each as `allocation_json` gives it.
+pub(crate) async fn allocations_of(state: &AppState, caller: &Caller, id: ChildId) -> Result<Vec<Value>, Problem> {
+    let child = state.store.child(caller.area, id).await?;
     let mut items = Vec::new();
     let mut policies: BTreeMap<RasPolicyId, PublishedPolicy> = BTreeMap::new();
     for stored in state.store.allocations(caller.area, child.id).await? {
@@ -194,7 +211,7 @@ pub(crate) async fn list_allocations(
         let policy = &policy.policy;
         items.push(allocation_json(policy, child.details.reference.as_str(), &stored, child.details.date_of_birth));
     }
-    Ok(Json(json!({ "items": items })))
+    Ok(items)
 }
 
 pub(crate) fn escape(text: &str) -> String {

@@ -157,6 +157,9 @@ pub(crate) async fn children(
         page.next.map(|c| format!("/children?q={}&cursor={}", super::urlencode(&q), super::urlencode(&c.encode())));
     let content = html! {
         h1 class="govuk-heading-l" { "Children" }
+        @if area_allowed(caller.user.details.role, AreaAction::AddChild) {
+            (Button { text: Some("Add a child".into()), href: Some("/children/new".into()), classes: Some("govuk-button--secondary".into()), ..Button::default() })
+        }
         (search_form(&q))
         @if rows.is_empty() {
             p class="govuk-body" { @if q.is_empty() { "There are no children you can see." } @else { "No child matches “" (q) "”." } }
@@ -252,6 +255,9 @@ pub(crate) async fn child(
     let content = html! {
         span class="govuk-caption-l" { (v.reference.to_string()) }
         h1 class="govuk-heading-l" { (name) }
+        @if reads(Section::Budget) {
+            p class="govuk-body" { a class="govuk-link" href={ "/children/" (id) "/budget" } { "Indicative budget and how it was worked out" } }
+        }
         h2 class="govuk-heading-m" { "Summary" }
         (summary(&v))
         @if let Some((events, records)) = &pathway {

@@ -10,6 +10,7 @@
 //! one the person may not see is one page too.
 
 mod assets;
+mod budget;
 pub(crate) mod components;
 mod home;
 mod info;
@@ -19,7 +20,7 @@ use crate::api::ApiRoute;
 use crate::auth::{CSRF_HEADER, SESSION_COOKIE, cookie};
 use crate::caller::{Caller, Guard};
 use crate::{AppState, Problem};
-use allot_domain::access::{AreaAction, area_allowed};
+use allot_domain::access::{AreaAction, Section, area_allowed};
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -79,6 +80,17 @@ pub(crate) fn routes() -> Vec<ApiRoute> {
         page("/session/extend", post(signin::stay_signed_in), &[("post", Guard::SIGNED_IN)]),
         page("/", get(home::home), &[("get", Guard::SIGNED_IN)]),
         page("/children", get(home::children), &[("get", Guard::area(AreaAction::ListChildren))]),
+        page(
+            "/children/new",
+            get(budget::new_child).post(budget::add_child),
+            &[("get", Guard::area(AreaAction::AddChild)), ("post", Guard::area(AreaAction::AddChild))],
+        ),
+        page(
+            "/children/{id}/allocation",
+            get(budget::questionnaire).post(budget::answer_questionnaire),
+            &[("get", Guard::change(Section::Budget)), ("post", Guard::change(Section::Budget))],
+        ),
+        page("/children/{id}/budget", get(budget::budget), &[("get", Guard::read(Section::Budget))]),
         page("/children/{id}", get(home::child), &[("get", Guard::read(allot_domain::access::Section::Record))]),
         page("/policy", get(info::policy), &[("get", Guard::PUBLIC)]),
         page("/accessibility", get(info::accessibility), &[("get", Guard::PUBLIC)]),

@@ -305,6 +305,15 @@ fn matrix() -> BTreeMap<&'static str, &'static str> {
         ("GET /", all),
         ("GET /children", record_readers),
         ("GET /children/{id}", record_readers),
+        ("GET /children/new", case_holders),
+        ("POST /children/new", case_holders),
+        ("GET /children/{id}/allocation", case_holders),
+        ("POST /children/{id}/allocation", case_holders),
+        (
+            "GET /children/{id}/budget",
+            "parent_carer young_person caseworker team_manager group_manager head_of_service nhs_budget_lead \
+             finance_officer school_senco auditor",
+        ),
         ("GET /accessibility", "public"),
         ("GET /glossary", "public"),
         ("POST /api/v1/session/confirm", all),
