@@ -4,6 +4,7 @@
 use super::components::{Button, Cell, Choice, Content, Input, Label, Legend, Radios, Select, Table, Textarea};
 use super::info::term;
 use super::{Ctx, Frame, error_summary, field_error};
+use crate::api::parse_id;
 use crate::caller::Caller;
 use crate::ras::{QuestionnaireForm, allocations_of, record_questionnaire};
 use crate::{AppState, Problem};
@@ -237,7 +238,7 @@ pub(crate) async fn questionnaire(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Markup, Problem> {
-    let id: ChildId = id.parse().map_err(|_| Problem::not_found())?;
+    let id: ChildId = parse_id(&id)?;
     let policy = policy_in_force(&state, &caller).await?;
     Ok(questionnaire_page(&ctx, &caller, id, &policy, &Fields::new(), &[]))
 }
@@ -249,7 +250,7 @@ pub(crate) async fn answer_questionnaire(
     Path(id): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Result<Response, Problem> {
-    let id: ChildId = id.parse().map_err(|_| Problem::not_found())?;
+    let id: ChildId = parse_id(&id)?;
     let policy = policy_in_force(&state, &caller).await?;
     let under = |prefix: &str| -> BTreeMap<String, String> {
         fields
@@ -276,14 +277,10 @@ pub(crate) async fn budget(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Markup, Problem> {
-    let id: ChildId = id.parse().map_err(|_| Problem::not_found())?;
+    let id: ChildId = parse_id(&id)?;
     let child = state.store.child(caller.area, id).await?;
     let allocations = allocations_of(&state, &caller, id).await?;
-    let name = format!(
-        "{} {}",
-        child.details.preferred_name.as_ref().unwrap_or(&child.details.legal_given_names),
-        child.details.legal_family_name
-    );
+    let name = child.details.known_as();
     let may_answer = allot_domain::access::section_allowed(
         caller.user.details.role,
         allot_domain::access::Section::Budget,

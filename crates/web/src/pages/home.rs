@@ -5,6 +5,7 @@ use super::components::{
     BackLink, Button, Cell, Content, Input, InsetText, Label, SummaryList, SummaryRow, Table, Tag, WarningText,
 };
 use super::{Ctx, Frame};
+use crate::api::parse_id;
 use crate::caller::Caller;
 use crate::pathway::{children_in, worklist_for};
 use crate::{AppState, Problem};
@@ -101,7 +102,7 @@ pub(crate) async fn home(State(state): State<AppState>, ctx: Ctx, caller: Caller
                 ul class="govuk-list" {
                     @for c in &children {
                         li { a class="govuk-link govuk-!-font-size-24" href={ "/children/" (c.id) } {
-                            (c.details.preferred_name.as_ref().unwrap_or(&c.details.legal_given_names)) " " (c.details.legal_family_name)
+                            (c.details.known_as())
                         } }
                     }
                 }
@@ -231,7 +232,7 @@ pub(crate) async fn child(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Markup, Problem> {
-    let id: ChildId = id.parse().map_err(|_| Problem::not_found())?;
+    let id: ChildId = parse_id(&id)?;
     let record = state.store.child(caller.area, id).await?;
     let today = caller.today();
     let v = record.view(caller.sees_protected(), today);
@@ -250,7 +251,7 @@ pub(crate) async fn child(
     } else {
         None
     };
-    let name = format!("{} {}", v.preferred_name.as_ref().unwrap_or(&v.legal_given_names), v.legal_family_name);
+    let name = record.details.known_as();
     let now = jiff::Timestamp::now();
     let content = html! {
         span class="govuk-caption-l" { (v.reference.to_string()) }
