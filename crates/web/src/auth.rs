@@ -259,13 +259,26 @@ pub(crate) fn session_cookie(token: &str) -> String {
 }
 
 /// The `Set-Cookie` value that removes the session cookie.
-pub(crate) const ENDED_SESSION_COOKIE: &str = "allot_session=; Path=/; HttpOnly; Secure; SameSite=Lax; Max-Age=0";
+const ENDED_SESSION_COOKIE: &str = "allot_session=; Path=/; HttpOnly; Secure; SameSite=Lax; Max-Age=0";
 
-fn session_json(user: &User, session: &Session, now: Timestamp) -> Value {
-    let expires_at = match session.times.state(now) {
+/// When an active session ends if nothing more is done.
+fn expires_at(session: &Session, now: Timestamp) -> Option<Timestamp> {
+    match session.times.state(now) {
         SessionState::Active { expires_at } => Some(expires_at),
         _ => None,
-    };
+    }
+}
+
+/// Seconds from `now` until the timeout warning and until the session
+/// ends, for a device whose clock may be wrong; zeros for an ended one.
+pub(crate) fn seconds_to_warning_and_end(session: &Session, now: Timestamp) -> (i64, i64) {
+    expires_at(session, now)
+        .map_or((0, 0), |t| ((t - IDLE_WARNING).as_second() - now.as_second(), t.as_second() - now.as_second()))
+}
+
+fn session_json(user: &User, session: &Session, now: Timestamp) -> Value {
+    let expires_at = expires_at(session, now);
+    let (warn_in, ends_in) = seconds_to_warning_and_end(session, now);
     json!({
         "user": {
             "id": user.id, "username": user.details.username, "name": user.details.name,
@@ -275,8 +288,8 @@ fn session_json(user: &User, session: &Session, now: Timestamp) -> Value {
         "expires_at": expires_at.map(|t| t.to_string()),
         "warn_at": expires_at.map(|t| (t - IDLE_WARNING).to_string()),
         // The same as seconds from now, for a device whose clock is wrong.
-        "ends_in_seconds": expires_at.map(|t| t.as_second() - now.as_second()),
-        "warn_in_seconds": expires_at.map(|t| (t - IDLE_WARNING).as_second() - now.as_second()),
+        "ends_in_seconds": expires_at.map(|_| ends_in),
+        "warn_in_seconds": expires_at.map(|_| warn_in),
         "signed_in_at": session.times.created.to_string(),
     })
 }
@@ -287,9 +300,18 @@ pub(crate) async fn current_session(caller: Caller) -> Json<Value> {
     Json(session_json(&caller.user, &caller.session, Timestamp::now()))
 }
 
-pub(crate) async fn sign_out(State(state): State<AppState>, caller: Caller) -> Result<Response, Problem> {
+/// Ends the caller's session; answers with the header that removes the
+/// cookie. Shared by the API and the sign-out button.
+pub(crate) async fn end_session(
+    state: &AppState,
+    caller: &Caller,
+) -> Result<[(header::HeaderName, &'static str); 1], Problem> {
     state.store.update_session(&caller.session.token_hash, SessionChange::End("signed out"), Timestamp::now()).await?;
-    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, ENDED_SESSION_COOKIE)]).into_response())
+    Ok([(header::SET_COOKIE, ENDED_SESSION_COOKIE)])
+}
+
+pub(crate) async fn sign_out(State(state): State<AppState>, caller: Caller) -> Result<Response, Problem> {
+    Ok((StatusCode::NO_CONTENT, end_session(&state, &caller).await?).into_response())
 }
 
 /// The body of a second-factor confirmation.

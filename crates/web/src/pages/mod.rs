@@ -38,6 +38,13 @@ pub(crate) use assets::GOVUK_FRONTEND_VERSION;
 #[derive(Debug, Clone)]
 pub(crate) struct Nonce(pub String);
 
+impl Nonce {
+    /// The request's nonce (`log_and_harden` puts one on every request).
+    fn of(extensions: &axum::http::Extensions) -> String {
+        extensions.get::<Nonce>().map(|n| n.0.clone()).unwrap_or_default()
+    }
+}
+
 /// What every page needs to draw its frame.
 #[derive(Debug, Clone)]
 pub(crate) struct Ctx {
@@ -53,7 +60,7 @@ impl FromRequestParts<AppState> for Ctx {
 
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Ctx, Self::Rejection> {
         Ok(Ctx {
-            nonce: parts.extensions.get::<Nonce>().map(|n| n.0.clone()).unwrap_or_default(),
+            nonce: Nonce::of(&parts.extensions),
             caller: parts.extensions.get::<Caller>().cloned(),
             path: parts.uri.path().to_owned(),
         })
@@ -245,14 +252,7 @@ fn footer() -> Markup {
 /// The warning before an idle session ends, shown by `allot.js`. Without
 /// JavaScript it stays closed and the session simply ends.
 fn timeout_warning(caller: &Caller, path: &str) -> Markup {
-    let now = jiff::Timestamp::now();
-    let (warn_in, ends_in) = match caller.session.times.state(now) {
-        allot_domain::session::SessionState::Active { expires_at } => (
-            (expires_at - allot_domain::session::IDLE_WARNING).as_second() - now.as_second(),
-            expires_at.as_second() - now.as_second(),
-        ),
-        _ => (0, 0),
-    };
+    let (warn_in, ends_in) = crate::auth::seconds_to_warning_and_end(&caller.session, jiff::Timestamp::now());
     html! {
         dialog id="session-timeout" class="allot-timeout" aria-labelledby="session-timeout-title"
             aria-describedby="session-timeout-text" data-warn-in=(warn_in) data-ends-in=(ends_in) {
@@ -348,7 +348,7 @@ pub(crate) async fn html_problems(request: Request, next: Next) -> Response {
     let had_session = cookie(request.headers(), SESSION_COOKIE).is_some();
     let asked_for = request.uri().path_and_query().map_or("/".to_owned(), |p| p.as_str().to_owned());
     let method = request.method().clone();
-    let nonce = request.extensions().get::<Nonce>().map(|n| n.0.clone()).unwrap_or_default();
+    let nonce = Nonce::of(request.extensions());
     let response = next.run(request).await;
     let is_problem = response
         .headers()
@@ -433,7 +433,7 @@ pub(crate) async fn no_such_route(request: Request) -> Response {
     if !wants_html || request.uri().path().starts_with("/api/") {
         return crate::problem::no_such_route().await.into_response();
     }
-    let nonce = request.extensions().get::<Nonce>().map(|n| n.0.clone()).unwrap_or_default();
+    let nonce = Nonce::of(request.extensions());
     let ctx = Ctx { nonce, caller: None, path: String::new() };
     problem_page(&ctx, StatusCode::NOT_FOUND, "/problems/no-such-route", "", false)
 }

@@ -3,12 +3,11 @@
 use super::components::{Button, Input, InsetText, Label};
 use super::{Ctx, Frame, error_summary, field_error, local_path};
 use crate::auth::{
-    ENDED_SESSION_COOKIE, Refusal, SignInForm, check_sign_in, cookie, open_session, random_hex, same, session_cookie,
+    Refusal, SignInForm, check_sign_in, cookie, end_session, open_session, random_hex, same, session_cookie,
 };
 use crate::caller::Caller;
 use crate::{AppState, Problem};
 use allot_domain::FieldError;
-use allot_store::SessionChange;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -174,11 +173,7 @@ pub(crate) async fn submit(
 }
 
 pub(crate) async fn sign_out(State(state): State<AppState>, caller: Caller) -> Result<Response, Problem> {
-    let now = jiff::Timestamp::now();
-    state.store.update_session(&caller.session.token_hash, SessionChange::End("signed out"), now).await?;
-    let mut response = Redirect::to("/sign-in").into_response();
-    response.headers_mut().insert(header::SET_COOKIE, ENDED_SESSION_COOKIE.parse().expect("a cookie"));
-    Ok(response)
+    Ok((end_session(&state, &caller).await?, Redirect::to("/sign-in")).into_response())
 }
 
 #[derive(Debug, serde::Deserialize)]
