@@ -3,7 +3,7 @@
 use std::fmt;
 
 /// One thing wrong with one field of an input.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FieldError {
     /// The field's name as the user supplied it (JSON key or CSV column).
     pub field: String,

@@ -23,7 +23,8 @@ cp "$dist/assets/images/favicon.ico" "$dist/assets/images/favicon.svg" "$dist/as
 printf %s "$version" > "$out/VERSION"
 fixtures=$here/../src/pages/fixtures
 rm -rf "$fixtures" && mkdir -p "$fixtures"
-for c in back-link button error-message error-summary hint input inset-text label radios select textarea \
+for c in back-link button checkboxes details error-message error-summary file-upload hint input inset-text label \
+         notification-banner panel radios select textarea \
          skip-link summary-list table tag warning-text; do
     python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); json.dump({"component": d["component"], "fixtures": [{"name": f["name"], "options": f["options"], "html": f["html"]} for f in d["fixtures"]]}, open(sys.argv[2], "w"), indent=1, ensure_ascii=False)' \
         "$dist/components/$c/fixtures.json" "$fixtures/$c.json"

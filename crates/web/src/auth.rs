@@ -328,14 +328,30 @@ pub(crate) async fn confirm(
     JsonBody(form): JsonBody<ConfirmForm>,
 ) -> Result<Json<Value>, Problem> {
     let now = Timestamp::now();
-    let code = form.code.unwrap_or_default();
+    let session = confirm_second_factor(&state, &caller, form.code.as_deref().unwrap_or_default(), now).await?;
+    Ok(Json(session_json(&caller.user, &session, now)))
+}
+
+/// The header that carries a security code with a money-sensitive request,
+/// so it needs no separate confirmation (a page's `security_code` field
+/// becomes this header).
+pub const SECURITY_CODE_HEADER: &str = "x-allot-security-code";
+
+/// Checks a code from the caller's authenticator app (each code once) and
+/// records the session as confirmed now; the session as it is after.
+pub(crate) async fn confirm_second_factor(
+    state: &AppState,
+    caller: &Caller,
+    code: &str,
+    now: Timestamp,
+) -> Result<Session, Problem> {
     if code.trim().is_empty() {
         return Err(Problem::invalid(allot_domain::Invalid::one("code", "enter the 6-digit code from your app")));
     }
     let Some((_, credentials)) = state.store.user_for_sign_in(&caller.user.details.username).await? else {
         return Err(Problem::not_found());
     };
-    let ok = match credentials.totp_secret.and_then(|s| s.verify(&code, now.as_second(), None)) {
+    let ok = match credentials.totp_secret.and_then(|s| s.verify(code, now.as_second(), None)) {
         Some(step) => state.store.use_totp_step(caller.user.id, step).await?,
         None => false,
     };
@@ -347,7 +363,7 @@ pub(crate) async fn confirm(
     state.store.update_session(&caller.session.token_hash, SessionChange::SecondFactor, now).await?;
     let mut session = caller.session.clone();
     session.times.second_factor_at = Some(now);
-    Ok(Json(session_json(&caller.user, &session, now)))
+    Ok(session)
 }
 
 /// The session token a request carries: the cookie, or a bearer token

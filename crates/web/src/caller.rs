@@ -6,8 +6,10 @@
 //! through [`Caller`], which only `enforce` provides, so no route can skip
 //! the check.
 
+use crate::auth::SECURITY_CODE_HEADER;
 use crate::auth::{CSRF_HEADER, presented_token, same, token_hash};
 use crate::{AppState, Problem};
+use allot_domain::FieldError;
 use allot_domain::access::{AreaAction, Op, Section, area_allowed, may, sees_protected};
 use allot_domain::audit::{AuditEntry, Outcome};
 use allot_domain::session::SessionState;
@@ -260,14 +262,29 @@ pub(crate) async fn enforce(State(g): State<RouteGuards>, request: Request, next
             }
         }
     };
+    let mut caller = caller;
     if guard.step_up && caller.session.times.needs_step_up(now) {
-        return Problem::new(
-            StatusCode::FORBIDDEN,
-            "/problems/confirm-second-factor",
-            "Confirm it is you",
-            "This changes money: enter a code from your authenticator app (POST /api/v1/session/confirm) and try again.",
-        )
-        .into_response();
+        let confirm = |errors| Problem {
+            errors,
+            ..Problem::new(
+                StatusCode::FORBIDDEN,
+                "/problems/confirm-second-factor",
+                "Confirm it is you",
+                "This changes money: send a code from your authenticator app in the X-Allot-Security-Code header \
+                 (or confirm first with POST /api/v1/session/confirm) and try again. Nothing was changed.",
+            )
+        };
+        let Some(code) = parts.headers.get(SECURITY_CODE_HEADER).and_then(|v| v.to_str().ok()) else {
+            return confirm(Vec::new()).into_response();
+        };
+        match crate::auth::confirm_second_factor(state, &caller, code, now).await {
+            Ok(session) => caller.session = session,
+            Err(problem) if problem.status == 422 => {
+                let errors = problem.errors.into_iter().map(|e| FieldError { field: "security_code".into(), ..e });
+                return confirm(errors.collect()).into_response();
+            }
+            Err(problem) => return problem.into_response(),
+        }
     }
     parts.extensions.insert(caller.clone());
     let response = next.run(Request::from_parts(parts, body)).await;

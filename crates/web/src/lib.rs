@@ -64,11 +64,9 @@ pub fn app(store: Arc<dyn Store>, oidc: Option<OidcConfig>) -> Router {
         let is_page = route.is_page();
         let mut handler = route.handler.route_layer(axum::middleware::from_fn_with_state(guards, caller::enforce));
         if is_page {
-            // Outside the guard: a form's CSRF field becomes the header the
-            // guard checks, and the guard's problems become pages.
-            handler = handler
-                .route_layer(axum::middleware::from_fn(pages::form_csrf))
-                .route_layer(axum::middleware::from_fn(pages::html_problems));
+            // Outside the guard: a form's CSRF and security-code fields
+            // become the headers the guard checks, and problems become pages.
+            handler = handler.route_layer(axum::middleware::from_fn(pages::page_layer));
         }
         router = router.route(route.path, handler);
     }

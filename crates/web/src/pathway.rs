@@ -7,7 +7,6 @@ use crate::api::{ApiRoute, JsonBody, parse_id};
 use crate::caller::Caller;
 use crate::caller::Guard;
 use crate::openapi::{body, id_param, ok, op, toml_body};
-use crate::ras::escape;
 use crate::{AppState, Problem};
 use allot_domain::access::AreaAction;
 use allot_domain::access::{ChildScope, Op, Section, section_allowed};
@@ -27,7 +26,7 @@ use allot_domain::pathway::record::{
 };
 use allot_domain::pathway::reports::step_waits;
 use allot_domain::pathway::signoff::{
-    Decider, DecisionForm, DecisionKind, PlanStatus, PlanVersion, Submission, compare_items,
+    Decider, DecisionForm, DecisionKind, PlanDecision, PlanStatus, PlanVersion, Submission, compare_items,
 };
 use allot_domain::ras::policy::Agency;
 use allot_domain::{Invalid, Pence};
@@ -37,9 +36,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::fmt::Write;
 
 /// The pathway's routes. Every route about one child is under
 /// `/api/v1/children/{id}/`, so the child's record decides who may use it.
@@ -370,29 +369,44 @@ fn unprocessable(kind: &'static str, title: &'static str, detail: impl Into<Stri
 
 /// The indicative budget a plan is compared with, and the streams of the
 /// allocation policy in force.
-struct Indicative {
+pub(crate) struct Indicative {
     /// Stream → the latest allocation's indicative amount.
-    amounts: BTreeMap<String, Pence>,
-    streams: Vec<String>,
+    pub amounts: BTreeMap<String, Pence>,
+    pub streams: Vec<String>,
+    /// Stream → its name for people.
+    pub names: BTreeMap<String, String>,
     /// Streams whose money comes from the NHS.
-    health: BTreeSet<String>,
+    pub health: BTreeSet<String>,
 }
 
-async fn indicative(state: &AppState, caller: &Caller, child: ChildId) -> Result<Indicative, Problem> {
+impl Indicative {
+    /// A stream's name for people (its id if the policy no longer has it).
+    pub fn name<'a>(&'a self, stream: &'a str) -> &'a str {
+        self.names.get(stream).map_or(stream, String::as_str)
+    }
+
+    /// The plan's totals split into council and NHS money: who must
+    /// approve depends on each.
+    pub fn council_and_health(&self, totals: &allot_domain::pathway::plan::Totals) -> (Pence, Pence) {
+        let (mut council, mut health) = (Pence::ZERO, Pence::ZERO);
+        for (stream, amount) in &totals.by_stream {
+            let side = if self.health.contains(stream) { &mut health } else { &mut council };
+            *side = side.checked_add(*amount).expect("bounded");
+        }
+        (council, health)
+    }
+}
+
+pub(crate) async fn indicative(state: &AppState, caller: &Caller, child: ChildId) -> Result<Indicative, Problem> {
     let policy = state.store.current_policy(caller.area, caller.today()).await?;
-    let (streams, health) = match &policy {
-        Some(p) => (
-            p.policy.streams.iter().map(|s| s.id.clone()).collect(),
-            p.policy.streams.iter().filter(|s| s.agency == Agency::Nhs).map(|s| s.id.clone()).collect(),
-        ),
-        None => (Vec::new(), BTreeSet::new()),
-    };
+    let streams = policy.as_ref().map(|p| p.policy.streams.clone()).unwrap_or_default();
     let latest = state.store.allocations(caller.area, child).await?.pop();
     let results = latest.map(|a| a.streams).unwrap_or_default();
     Ok(Indicative {
         amounts: results.iter().map(|r| (r.stream_id.clone(), Pence::new(r.indicative_pence))).collect(),
-        streams,
-        health,
+        streams: streams.iter().map(|s| s.id.clone()).collect(),
+        names: streams.iter().map(|s| (s.id.clone(), s.name.clone())).collect(),
+        health: streams.iter().filter(|s| s.agency == Agency::Nhs).map(|s| s.id.clone()).collect(),
     })
 }
 
@@ -565,8 +579,8 @@ pub(crate) async fn get_plan(
 #[derive(Debug, Clone, Copy, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct BasedOn {
-    version: i64,
-    row_version: i64,
+    pub version: i64,
+    pub row_version: i64,
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -583,8 +597,20 @@ pub(crate) async fn save_plan(
     Path(id): Path<String>,
     JsonBody(form): JsonBody<SavePlanForm>,
 ) -> Result<Json<Value>, Problem> {
-    let case = case(&state, &caller, &id).await?;
-    let indicative = indicative(&state, &caller, case.child.id).await?;
+    let (saved, indicative) = save_draft(&state, &caller, &id, form.based_on, &form.plan).await?;
+    Ok(Json(version_json(&saved, &caller, &indicative)))
+}
+
+/// Saves a draft of the plan (a new version after a frozen one).
+pub(crate) async fn save_draft(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    based_on: Option<BasedOn>,
+    plan: &PlanForm,
+) -> Result<(PlanVersion, Indicative), Problem> {
+    let case = case(state, caller, id).await?;
+    let indicative = indicative(state, caller, case.child.id).await?;
     if indicative.streams.is_empty() {
         return Err(unprocessable(
             "/problems/no-policy",
@@ -594,7 +620,7 @@ pub(crate) async fn save_plan(
     }
     let versions = state.store.plan_versions(caller.area, Some(case.child.id)).await?;
     let earlier_keys: Vec<String> = versions.iter().flat_map(|v| v.content.keys()).collect();
-    let content = form.plan.parse(&earlier_keys, &indicative.streams)?;
+    let content = plan.parse(&earlier_keys, &indicative.streams)?;
     let blocked = case.blocked(&content, caller.today());
     if !blocked.0.is_empty() {
         return Err(Problem::invalid(blocked));
@@ -604,13 +630,13 @@ pub(crate) async fn save_plan(
         .save_plan_draft(
             caller.area,
             case.child.id,
-            form.based_on.map(|b| (b.version, b.row_version)),
+            based_on.map(|b| (b.version, b.row_version)),
             &content,
             caller.user.id,
             &caller.stamp(),
         )
         .await?;
-    Ok(Json(version_json(&saved, &caller, &indicative)))
+    Ok((saved, indicative))
 }
 
 pub(crate) async fn submit_plan(
@@ -619,8 +645,20 @@ pub(crate) async fn submit_plan(
     Path(id): Path<String>,
     JsonBody(based_on): JsonBody<BasedOn>,
 ) -> Result<Json<Value>, Problem> {
-    let case = case(&state, &caller, &id).await?;
-    let indicative = indicative(&state, &caller, case.child.id).await?;
+    let (saved, indicative) = submit(&state, &caller, &id, based_on).await?;
+    Ok(Json(version_json(&saved, &caller, &indicative)))
+}
+
+/// Submits a draft for sign-off: it is frozen, and the delegation policy
+/// in force names who must approve it.
+pub(crate) async fn submit(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    based_on: BasedOn,
+) -> Result<(PlanVersion, Indicative), Problem> {
+    let case = case(state, caller, id).await?;
+    let indicative = indicative(state, caller, case.child.id).await?;
     let versions = state.store.plan_versions(caller.area, Some(case.child.id)).await?;
     let draft = versions.iter().find(|v| v.version == based_on.version).ok_or_else(Problem::not_found)?;
     let items: Vec<_> = draft.content.items.iter().map(|i| i.item.clone()).collect();
@@ -642,11 +680,7 @@ pub(crate) async fn submit_plan(
             "Nobody can sign the plan off until the area publishes a delegation policy. Nothing was changed.",
         )
     })?;
-    let (mut council, mut health) = (Pence::ZERO, Pence::ZERO);
-    for (stream, amount) in &totals.by_stream {
-        let side = if indicative.health.contains(stream) { &mut health } else { &mut council };
-        *side = side.checked_add(*amount).expect("bounded");
-    }
+    let (council, health) = indicative.council_and_health(&totals);
     let stamp = caller.stamp();
     let submission = Submission {
         by: caller.user.id,
@@ -661,16 +695,27 @@ pub(crate) async fn submit_plan(
         .store
         .submit_plan(caller.area, case.child.id, (based_on.version, based_on.row_version), &submission, &stamp)
         .await?;
-    Ok(Json(version_json(&saved, &caller, &indicative)))
+    Ok((saved, indicative))
 }
 
-async fn decide(
+/// A decision checked against the rules, not yet recorded.
+pub(crate) struct CheckedDecision {
+    pub version: PlanVersion,
+    pub decision: PlanDecision,
+    /// The version's status once the decision is recorded.
+    pub status: PlanStatus,
+    pub stamp: allot_domain::Stamp,
+}
+
+/// Checks a decision of one of `kinds` on a version of the plan, as the
+/// caller, without recording it (a "check your answers" page shows it).
+pub(crate) async fn check_decision(
     state: &AppState,
     caller: &Caller,
     id: &str,
-    form: DecisionForm,
+    form: &DecisionForm,
     kinds: &[DecisionKind],
-) -> Result<Json<Value>, Problem> {
+) -> Result<CheckedDecision, Problem> {
     let child: ChildId = parse_id(id)?;
     state.store.child(caller.area, child).await?;
     let kind = DecisionKind::parse(form.decision.as_deref().unwrap_or("")).map_err(|e| Invalid::one("decision", e))?;
@@ -678,9 +723,10 @@ async fn decide(
         let codes: Vec<&str> = kinds.iter().map(|k| k.code()).collect();
         return Err(Invalid::one("decision", format!("here the decision is one of: {}", codes.join(", "))).into());
     }
-    let versions = state.store.plan_versions(caller.area, Some(child)).await?;
+    let mut versions = state.store.plan_versions(caller.area, Some(child)).await?;
     let version = form.version.ok_or_else(|| Invalid::one("version", "name the version"))?;
-    let v = versions.iter().find(|v| v.version == version).ok_or_else(Problem::not_found)?;
+    let at = versions.iter().position(|v| v.version == version).ok_or_else(Problem::not_found)?;
+    let v = versions.swap_remove(at);
     let policies = state.store.delegation_policies(caller.area).await?;
     let policy: DelegationPolicy = match &v.submission {
         Some(s) => policies.iter().find(|p| p.version == s.delegation_version).map(|p| p.policy.clone()),
@@ -700,12 +746,30 @@ async fn decide(
         }
     }
     let stamp = caller.stamp();
-    let (decision, status) = v.decide(&form, &policy, &decider, stamp.at)?;
-    let saved =
-        state.store.decide_plan(caller.area, child, (v.version, v.row_version), &decision, status, &stamp).await?;
-    let indicative = indicative(state, caller, child).await?;
-    Ok(Json(version_json(&saved, caller, &indicative)))
+    let (decision, status) = v.decide(form, &policy, &decider, stamp.at)?;
+    Ok(CheckedDecision { version: v, decision, status, stamp })
 }
+
+/// Records a decision of one of `kinds` on a version of the plan.
+pub(crate) async fn decide(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    form: DecisionForm,
+    kinds: &[DecisionKind],
+) -> Result<(PlanVersion, Indicative), Problem> {
+    let CheckedDecision { version: v, decision, status, stamp } =
+        check_decision(state, caller, id, &form, kinds).await?;
+    let saved =
+        state.store.decide_plan(caller.area, v.child_id, (v.version, v.row_version), &decision, status, &stamp).await?;
+    let indicative = indicative(state, caller, v.child_id).await?;
+    Ok((saved, indicative))
+}
+
+/// The decisions of those who sign a plan off, and of those who sign it.
+pub(crate) const SIGNOFF_DECISIONS: [DecisionKind; 3] =
+    [DecisionKind::Approve, DecisionKind::Decline, DecisionKind::Return];
+pub(crate) const SIGNATURES: [DecisionKind; 2] = [DecisionKind::CoSign, DecisionKind::RiskCountersign];
 
 pub(crate) async fn decide_plan(
     State(state): State<AppState>,
@@ -713,7 +777,8 @@ pub(crate) async fn decide_plan(
     Path(id): Path<String>,
     JsonBody(form): JsonBody<DecisionForm>,
 ) -> Result<Json<Value>, Problem> {
-    decide(&state, &caller, &id, form, &[DecisionKind::Approve, DecisionKind::Decline, DecisionKind::Return]).await
+    let (saved, indicative) = decide(&state, &caller, &id, form, &SIGNOFF_DECISIONS).await?;
+    Ok(Json(version_json(&saved, &caller, &indicative)))
 }
 
 pub(crate) async fn sign_plan(
@@ -722,7 +787,8 @@ pub(crate) async fn sign_plan(
     Path(id): Path<String>,
     JsonBody(form): JsonBody<DecisionForm>,
 ) -> Result<Json<Value>, Problem> {
-    decide(&state, &caller, &id, form, &[DecisionKind::CoSign, DecisionKind::RiskCountersign]).await
+    let (saved, indicative) = decide(&state, &caller, &id, form, &SIGNATURES).await?;
+    Ok(Json(version_json(&saved, &caller, &indicative)))
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -766,12 +832,40 @@ pub(crate) async fn decision_letter(
     Path(id): Path<String>,
     Query(q): Query<PlanQuery>,
 ) -> Result<Response, Problem> {
-    let child = state.store.child(caller.area, parse_id(&id)?).await?;
+    let (child, letter) = letter_for(&state, &caller, &id, q.version).await?;
+    let name = child.details.known_as();
+    let page = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                title { "Decision about " (name) "'s support plan" }
+                style { (PreEscaped(LETTER_STYLE)) }
+            }
+            body { (letter) }
+        }
+    };
+    Ok(Html(page.into_string()).into_response())
+}
+
+const LETTER_STYLE: &str = "body{font-family:Arial,sans-serif;max-width:40em;margin:2em auto;line-height:1.5}\
+    table{border-collapse:collapse}td,th{border-bottom:1px solid #b1b4b6;padding:.3em .8em .3em 0;text-align:left}\
+    td.n{text-align:right}@media print{a::after{content:\" (\" attr(href) \")\"}}";
+
+/// The child and the letter about a version's decision (the latest
+/// decided version unless one is named).
+pub(crate) async fn letter_for(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    version: Option<i64>,
+) -> Result<(Child, Markup), Problem> {
+    let child = state.store.child(caller.area, parse_id(id)?).await?;
     let versions = state.store.plan_versions(caller.area, Some(child.id)).await?;
     let decided = |v: &&PlanVersion| {
         matches!(v.status, PlanStatus::Approved | PlanStatus::Agreed | PlanStatus::Declined | PlanStatus::Returned)
     };
-    let v = match q.version {
+    let v = match version {
         Some(n) => versions.iter().find(|v| v.version == n).ok_or_else(Problem::not_found)?,
         None => versions.iter().rev().find(decided).ok_or_else(|| {
             Problem::invalid(Invalid::one("version", "no decision has been made on this child's plan yet"))
@@ -780,98 +874,70 @@ pub(crate) async fn decision_letter(
     if !decided(&v) {
         return Err(Invalid::one("version", format!("no decision has been made on version {} yet", v.version)).into());
     }
-    let indicative = indicative(&state, &caller, child.id).await?;
-    Ok(Html(letter(&child, v, &indicative, caller.today())).into_response())
+    let indicative = indicative(state, caller, child.id).await?;
+    let letter = letter(&child, v, &indicative, caller.today());
+    Ok((child, letter))
 }
 
-fn letter(child: &Child, v: &PlanVersion, indicative: &Indicative, today: jiff::civil::Date) -> String {
-    let d = &child.details;
-    let name = d.preferred_name.as_ref().unwrap_or(&d.legal_given_names);
+fn letter(child: &Child, v: &PlanVersion, indicative: &Indicative, today: jiff::civil::Date) -> Markup {
+    let name = child.details.known_as();
     let totals = v.content.totals();
-    let mut h = String::new();
-    let _ = write!(
-        h,
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Decision about {first}'s support plan</title>\
-         <style>body{{font-family:Arial,sans-serif;max-width:40em;margin:2em auto;line-height:1.5}}table{{border-collapse:collapse}}\
-         td,th{{border-bottom:1px solid #b1b4b6;padding:.3em .8em .3em 0;text-align:left}}td.n{{text-align:right}}\
-         @media print{{a::after{{content:\" (\" attr(href) \")\"}}}}</style></head><body>\
-         <p>{today}</p><h1>Our decision about {first}'s support plan</h1>",
-        first = escape(name.as_str()),
-        today = today.strftime("%-d %B %Y"),
-    );
     let last = v
         .decisions
         .iter()
         .rev()
         .find(|d| matches!(d.kind, DecisionKind::Approve | DecisionKind::Decline | DecisionKind::Return));
-    match v.status {
-        PlanStatus::Approved | PlanStatus::Agreed => {
-            let _ = write!(
-                h,
-                "<p>We have agreed version {} of {}'s support plan. The personal budget is <strong>{}</strong> a year.</p>",
-                v.version,
-                escape(name.as_str()),
-                totals.total
-            );
+    let long = |d: jiff::civil::Date| d.strftime("%-d %B %Y").to_string();
+    html! {
+        p { (long(today)) }
+        h1 { "Our decision about " (name) "'s support plan" }
+        @match v.status {
+            PlanStatus::Approved | PlanStatus::Agreed => p {
+                "We have agreed version " (v.version) " of " (name) "'s support plan. The personal budget is "
+                strong { (totals.total) } " a year."
+            },
+            PlanStatus::Declined => p { "We have " strong { "not agreed" } " version " (v.version) " of " (name) "'s support plan." },
+            _ => p { "We have sent version " (v.version) " of " (name) "'s support plan back to be changed before we decide." },
         }
-        PlanStatus::Declined => {
-            let _ = write!(
-                h,
-                "<p>We have <strong>not agreed</strong> version {} of {}'s support plan.</p>",
-                v.version,
-                escape(name.as_str())
-            );
+        @if let Some(reason) = last.and_then(|d| d.reason.as_deref()) {
+            h2 { "Why" }
+            p { (reason) }
         }
-        _ => {
-            let _ = write!(
-                h,
-                "<p>We have sent version {} of {}'s support plan back to be changed before we decide.</p>",
-                v.version,
-                escape(name.as_str())
-            );
+        h2 { "The money, by where it comes from" }
+        table {
+            tr { th { "Funding stream" } th { "Indicative budget" } th { "In the plan" } }
+            @for (stream, amount) in &totals.by_stream {
+                tr {
+                    td { (indicative.name(stream)) }
+                    td class="n" { (indicative.amounts.get(stream).map_or("none".to_owned(), Pence::to_string)) }
+                    td class="n" { (amount) }
+                }
+            }
+            tr { th { "Total a year" } td {} td class="n" { strong { (totals.total) } } }
         }
+        h2 { "How it was worked out" }
+        p {
+            "The indicative budget comes from the answers to the allocation questionnaire and the area's published allocation policy. "
+            "You can see every answer, the points and the band, step by step, in "
+            a href={ "/children/" (child.id) "/budget" } { "how your budget was worked out" }
+            ", and the policy itself on the " a href="/policy" { "public policy page" } "."
+        }
+        @for (stream, reason) in &v.content.over_reasons {
+            p { "The plan is above the indicative budget for " (indicative.name(stream)) ": " (reason) }
+        }
+        h2 { "How the money will be held" }
+        ul {
+            @for (route, amount) in &totals.by_route { li { (route.label()) ": " (amount) " a year" } }
+            @if let Some(c) = &v.content.contingency { li { "Contingency (" (c.purpose) "): " (c.amount) " a year" } }
+        }
+        h2 { "If you disagree" }
+        p {
+            "You can ask us to review this decision: tell your lead professional, or ask in Allot. "
+            "We must answer within 28 days of receiving your request, with our reasons. If you ask today, we must answer by "
+            strong { (long(review_answer_due(today))) } "."
+        }
+        p { "If you are still unhappy after that, you can complain to the Local Government and Social Care Ombudsman." }
     }
-    if let Some(reason) = last.and_then(|d| d.reason.as_deref()) {
-        let _ = write!(h, "<h2>Why</h2><p>{}</p>", escape(reason));
-    }
-    h.push_str("<h2>The money, by where it comes from</h2><table><tr><th>Funding stream</th><th>Indicative budget</th><th>In the plan</th></tr>");
-    for (stream, amount) in &totals.by_stream {
-        let ind = indicative.amounts.get(stream).map_or("none".to_owned(), Pence::to_string);
-        let _ = write!(
-            h,
-            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            escape(stream),
-            ind,
-            *amount
-        );
-    }
-    let _ = write!(
-        h,
-        "<tr><th>Total a year</th><td></td><td class=\"n\"><strong>{}</strong></td></tr></table>",
-        totals.total
-    );
-    h.push_str("<h2>How it was worked out</h2><p>The indicative budget comes from the answers to the allocation questionnaire and the area's published allocation policy. \
-                You can see every answer, the points and the band, step by step, in <a href=\"../allocations\">how your budget was worked out</a>, \
-                and the policy itself on the <a href=\"/policy\">public policy page</a>.</p>");
-    for (stream, reason) in &v.content.over_reasons {
-        let _ = write!(h, "<p>The plan is above the indicative budget for {}: {}</p>", escape(stream), escape(reason));
-    }
-    h.push_str("<h2>How the money will be held</h2><ul>");
-    for (route, amount) in &totals.by_route {
-        let _ = write!(h, "<li>{}: {} a year</li>", route.label(), *amount);
-    }
-    if let Some(c) = &v.content.contingency {
-        let _ = write!(h, "<li>Contingency ({}): {} a year</li>", escape(&c.purpose), c.amount);
-    }
-    h.push_str("</ul>");
-    let _ = write!(
-        h,
-        "<h2>If you disagree</h2><p>You can ask us to review this decision: tell your lead professional, or ask in Allot. \
-         We must answer within 28 days of receiving your request, with our reasons. If you ask today, we must answer by <strong>{}</strong>.</p>\
-         <p>If you are still unhappy after that, you can complain to the Local Government and Social Care Ombudsman.</p></body></html>",
-        review_answer_due(today).strftime("%-d %B %Y"),
-    );
-    h
 }
 
 // Review requests
@@ -893,18 +959,28 @@ pub(crate) async fn request_review(
     Path(id): Path<String>,
     JsonBody(form): JsonBody<ReviewRequestForm>,
 ) -> Result<Response, Problem> {
-    let case = case(&state, &caller, &id).await?;
+    let saved = ask_for_review(&state, &caller, &id, &form).await?;
+    Ok((StatusCode::CREATED, Json(json!(saved))).into_response())
+}
+
+/// Records the family's request for a decision to be reviewed.
+pub(crate) async fn ask_for_review(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    form: &ReviewRequestForm,
+) -> Result<StoredCaseRecord, Problem> {
+    let case = case(state, caller, id).await?;
     let request = form.parse(case.child.id, caller.today())?;
     if let Some(n) = request.plan_version
         && !state.store.plan_versions(caller.area, Some(case.child.id)).await?.iter().any(|v| v.version == n)
     {
         return Err(Invalid::one("plan_version", "not a version of this child's plan").into());
     }
-    let saved = state
+    Ok(state
         .store
         .save_case_record(caller.area, &CaseRecord::ReviewRequest(request), None, None, &caller.stamp())
-        .await?;
-    Ok((StatusCode::CREATED, Json(json!(saved))).into_response())
+        .await?)
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -1379,11 +1455,21 @@ pub(crate) async fn worklist(
     })))
 }
 
+/// A plan waiting for the caller's approval.
+pub(crate) struct Awaiting {
+    pub child: Child,
+    pub version: PlanVersion,
+    pub submission: Submission,
+    /// The required role the caller would approve as.
+    pub stands_for: allot_domain::Role,
+    pub waiting_days: i64,
+}
+
 /// Plans waiting for someone with the caller's authority, in the caller's
 /// scope, longest waiting first.
-pub(crate) async fn approvals(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, Problem> {
+pub(crate) async fn awaiting_approval(state: &AppState, caller: &Caller) -> Result<Vec<Awaiting>, Problem> {
     let children: HashMap<ChildId, Child> =
-        children_in_scope(&state, &caller).await?.into_iter().map(|c| (c.id, c)).collect();
+        children_in_scope(state, caller).await?.into_iter().map(|c| (c.id, c)).collect();
     let policies = state.store.delegation_policies(caller.area).await?;
     let now = jiff::Timestamp::now();
     let mut items = Vec::new();
@@ -1396,16 +1482,34 @@ pub(crate) async fn approvals(State(state): State<AppState>, caller: Caller) -> 
         }
         let Some(policy) = policies.iter().find(|p| p.version == s.delegation_version) else { continue };
         if let Ok(stands_for) = signoff.stands_for(&policy.policy, caller.user.id, caller.user.details.role) {
-            items.push(json!({
-                "child": { "id": child.id, "reference": child.details.reference },
-                "version": v.version, "total_pence": v.content.totals().total.pence(),
-                "council_pence": s.council_total.pence(), "health_pence": s.health_total.pence(),
-                "submitted_at": s.at.to_string(), "waiting_days": (now.as_second() - s.at.as_second()) / 86_400,
-                "you_would_approve_as": stands_for, "required": s.required,
-            }));
+            items.push(Awaiting {
+                child: child.clone(),
+                submission: s.clone(),
+                stands_for,
+                waiting_days: (now.as_second() - s.at.as_second()) / 86_400,
+                version: v,
+            });
         }
     }
-    items.sort_by(|a, b| a["submitted_at"].as_str().cmp(&b["submitted_at"].as_str()));
+    items.sort_by_key(|a| a.submission.at);
+    Ok(items)
+}
+
+pub(crate) async fn approvals(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, Problem> {
+    let items: Vec<Value> = awaiting_approval(&state, &caller)
+        .await?
+        .iter()
+        .map(|a| {
+            let s = &a.submission;
+            json!({
+                "child": { "id": a.child.id, "reference": a.child.details.reference },
+                "version": a.version.version, "total_pence": a.version.content.totals().total.pence(),
+                "council_pence": s.council_total.pence(), "health_pence": s.health_total.pence(),
+                "submitted_at": s.at.to_string(), "waiting_days": a.waiting_days,
+                "you_would_approve_as": a.stands_for, "required": s.required,
+            })
+        })
+        .collect();
     Ok(Json(json!({ "items": items })))
 }
 

@@ -3,39 +3,19 @@
 
 use super::components::{Button, Cell, Choice, Content, Input, Label, Legend, Radios, Select, Table, Textarea};
 use super::info::term;
-use super::{Ctx, Frame, error_summary, field_error};
+use super::{Ctx, Fields, Frame, error_summary, field_error, money, refused, value};
 use crate::api::parse_id;
 use crate::caller::Caller;
 use crate::ras::{QuestionnaireForm, allocations_of, record_questionnaire};
 use crate::{AppState, Problem};
 use allot_domain::child::ChildForm;
-use allot_domain::{ChildId, EhcPlanStatus, FieldError, Pence, PrimaryNeed, Sex};
+use allot_domain::{ChildId, EhcPlanStatus, FieldError, PrimaryNeed, Sex};
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use std::collections::BTreeMap;
-
-/// What a form sent, by field name; every value is kept to show again.
-type Fields = BTreeMap<String, String>;
-
-fn value(fields: &Fields, name: &str) -> Option<String> {
-    fields.get(name).filter(|v| !v.is_empty()).cloned()
-}
-
-/// The problems of a refused form, or the problem to show as a page.
-fn field_errors(problem: Problem) -> Result<Vec<FieldError>, Problem> {
-    if problem.errors.is_empty() { Err(problem) } else { Ok(problem.errors) }
-}
-
-/// Re-shows a form with its errors (422), or the problem page.
-fn refused(page: impl FnOnce(&[FieldError]) -> Markup, problem: Problem) -> Response {
-    match field_errors(problem) {
-        Ok(errors) => (StatusCode::UNPROCESSABLE_ENTITY, page(&errors)).into_response(),
-        Err(problem) => problem.into_response(),
-    }
-}
 
 fn new_child_page(ctx: &Ctx, caller: &Caller, fields: &Fields, errors: &[FieldError]) -> Markup {
     let text = |name: &str, label: &str, hint: Option<&str>, classes: Option<&str>| Input {
@@ -264,11 +244,6 @@ pub(crate) async fn answer_questionnaire(
         Ok(_) => Redirect::to(&format!("/children/{id}/budget")).into_response(),
         Err(problem) => refused(|errors| questionnaire_page(&ctx, &caller, id, &policy, &fields, errors), problem),
     })
-}
-
-/// Pence as pounds for people: £12,345.67.
-fn money(pence: i64) -> String {
-    Pence::new(pence).to_string()
 }
 
 pub(crate) async fn budget(

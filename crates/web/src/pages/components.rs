@@ -461,6 +461,52 @@ impl Render for Radios {
     }
 }
 
+/// A message at the top of a page: what just happened ("Success") or
+/// something important.
+#[derive(Debug, Clone, Default)]
+pub struct NotificationBanner {
+    /// Plain text is shown as the banner's heading; HTML as it is.
+    pub content: Option<Content>,
+    /// A success says what the person just did, and is announced at once.
+    pub success: bool,
+    pub title: Option<Content>,
+    pub title_id: Option<String>,
+    pub classes: Option<String>,
+    pub role: Option<String>,
+    pub disable_auto_focus: Option<bool>,
+}
+
+impl Render for NotificationBanner {
+    fn render(&self) -> Markup {
+        let mut class = classes("govuk-notification-banner", &self.classes);
+        if self.success {
+            class = class.replacen(
+                "govuk-notification-banner",
+                "govuk-notification-banner govuk-notification-banner--success",
+                1,
+            );
+        }
+        let role = self.role.as_deref().unwrap_or(if self.success { "alert" } else { "region" });
+        let title_id = self.title_id.as_deref().unwrap_or("govuk-notification-banner-title");
+        let default_title = Content::Text(if self.success { "Success" } else { "Important" }.into());
+        html! {
+            div class=(class) role=(role) aria-labelledby=(title_id) data-module="govuk-notification-banner"
+                data-disable-auto-focus=[self.disable_auto_focus] {
+                div class="govuk-notification-banner__header" {
+                    h2 class="govuk-notification-banner__title" id=(title_id) { (self.title.as_ref().unwrap_or(&default_title)) }
+                }
+                div class="govuk-notification-banner__content" {
+                    @match &self.content {
+                        Some(Content::Text(t)) => p class="govuk-notification-banner__heading" { (t) },
+                        Some(html) => (html),
+                        None => {},
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// A button, or a link that looks like one.
 #[derive(Debug, Clone, Default)]
 pub struct Button {
@@ -661,6 +707,7 @@ mod tests {
             "textarea" => include_str!("fixtures/textarea.json"),
             "tag" => include_str!("fixtures/tag.json"),
             "warning-text" => include_str!("fixtures/warning-text.json"),
+            "notification-banner" => include_str!("fixtures/notification-banner.json"),
             other => panic!("no fixtures for {other}"),
         };
         let doc: Value = serde_json::from_str(text).unwrap();
@@ -1044,6 +1091,38 @@ mod tests {
                                     .map(|i| Choice::new(s(&i["value"]).unwrap(), s(&i["text"]).unwrap_or_default()))
                                     .collect(),
                                 value: s(&o["value"]).or(selected.clone()),
+                            }
+                            .render()
+                        })
+                }),
+            ),
+            (
+                "notification-banner",
+                check("notification-banner", |o| {
+                    let kind_ok = o["type"].is_null() || o["type"] == "success";
+                    (only(
+                        o,
+                        &[
+                            "text",
+                            "html",
+                            "type",
+                            "titleText",
+                            "titleHtml",
+                            "titleId",
+                            "classes",
+                            "role",
+                            "disableAutoFocus",
+                        ],
+                    ) && kind_ok)
+                        .then(|| {
+                            NotificationBanner {
+                                content: content(o, "text", "html"),
+                                success: o["type"] == "success",
+                                title: content(o, "titleText", "titleHtml"),
+                                title_id: s(&o["titleId"]),
+                                classes: s(&o["classes"]),
+                                role: s(&o["role"]),
+                                disable_auto_focus: o["disableAutoFocus"].as_bool(),
                             }
                             .render()
                         })

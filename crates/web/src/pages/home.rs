@@ -256,8 +256,16 @@ pub(crate) async fn child(
     let content = html! {
         span class="govuk-caption-l" { (v.reference.to_string()) }
         h1 class="govuk-heading-l" { (name) }
-        @if reads(Section::Budget) {
-            p class="govuk-body" { a class="govuk-link" href={ "/children/" (id) "/budget" } { "Indicative budget and how it was worked out" } }
+        ul class="govuk-list" {
+            @if reads(Section::Budget) {
+                li { a class="govuk-link" href={ "/children/" (id) "/budget" } { "Indicative budget and how it was worked out" } }
+            }
+            @if reads(Section::Plan) {
+                li { a class="govuk-link" href={ "/children/" (id) "/plan" } { "Support plan" } }
+            }
+            @if reads(Section::Pathway) {
+                li { a class="govuk-link" href={ "/children/" (id) "/review-requests" } { "Asking for a decision to be reviewed" } }
+            }
         }
         h2 class="govuk-heading-m" { "Summary" }
         (summary(&v))

@@ -4,7 +4,7 @@
 //! enhances them.
 //!
 //! A page handler answers with HTML or with a [`Problem`]; the layer
-//! [`html_problems`] turns every problem on a page route into a page (a
+//! [`page_layer`] turns every problem on a page route into a page (a
 //! sign-in redirect, "Page not found", "There is a problem with the
 //! service"), so the guard's one answer for a record that is not there and
 //! one the person may not see is one page too.
@@ -14,12 +14,13 @@ mod budget;
 pub(crate) mod components;
 mod home;
 mod info;
+mod plan;
 mod signin;
 
+use crate::AppState;
 use crate::api::ApiRoute;
-use crate::auth::{CSRF_HEADER, SESSION_COOKIE, cookie};
+use crate::auth::{CSRF_HEADER, SECURITY_CODE_HEADER, SESSION_COOKIE, cookie};
 use crate::caller::{Caller, Guard};
-use crate::{AppState, Problem};
 use allot_domain::access::{AreaAction, Section, area_allowed};
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Request};
@@ -98,7 +99,41 @@ pub(crate) fn routes() -> Vec<ApiRoute> {
             &[("get", Guard::change(Section::Budget)), ("post", Guard::change(Section::Budget))],
         ),
         page("/children/{id}/budget", get(budget::budget), &[("get", Guard::read(Section::Budget))]),
-        page("/children/{id}", get(home::child), &[("get", Guard::read(allot_domain::access::Section::Record))]),
+        page("/children/{id}", get(home::child), &[("get", Guard::read(Section::Record))]),
+        page("/children/{id}/plan", get(plan::show), &[("get", Guard::read(Section::Plan))]),
+        page(
+            "/children/{id}/plan/edit",
+            get(plan::edit).post(plan::save),
+            &[("get", Guard::change(Section::Plan)), ("post", Guard::change(Section::Plan))],
+        ),
+        page(
+            "/children/{id}/plan/submit",
+            get(plan::check_submit).post(plan::submit),
+            &[("get", Guard::change(Section::Plan)), ("post", Guard::change(Section::Plan))],
+        ),
+        page(
+            "/children/{id}/plan/decision",
+            get(plan::decision).post(plan::decide),
+            &[("get", Guard::change(Section::Signoff)), ("post", Guard::change(Section::Signoff).with_step_up())],
+        ),
+        page(
+            "/children/{id}/plan/decision/check",
+            post(plan::check_decision),
+            &[("post", Guard::change(Section::Signoff))],
+        ),
+        page(
+            "/children/{id}/plan/co-sign",
+            get(plan::co_sign_form).post(plan::co_sign),
+            &[("get", Guard::change(Section::CoSign)), ("post", Guard::change(Section::CoSign))],
+        ),
+        page("/children/{id}/plan/letter", get(plan::letter), &[("get", Guard::read(Section::Pathway))]),
+        page("/children/{id}/plan/compare", get(plan::compare), &[("get", Guard::read(Section::Plan))]),
+        page(
+            "/children/{id}/review-requests",
+            get(plan::review_requests).post(plan::ask_for_review),
+            &[("get", Guard::read(Section::Pathway)), ("post", Guard::change(Section::Challenge))],
+        ),
+        page("/approvals", get(plan::approvals), &[("get", Guard::area(AreaAction::Approvals))]),
         page("/policy", get(info::policy), &[("get", Guard::PUBLIC)]),
         page("/accessibility", get(info::accessibility), &[("get", Guard::PUBLIC)]),
         page("/glossary", get(info::glossary), &[("get", Guard::PUBLIC)]),
@@ -179,6 +214,9 @@ fn navigation(ctx: &Ctx) -> Markup {
         items.push(("/", "Home"));
         if area_allowed(caller.user.details.role, AreaAction::ListChildren) {
             items.push(("/children", "Children"));
+        }
+        if area_allowed(caller.user.details.role, AreaAction::Approvals) {
+            items.push(("/approvals", "Approvals"));
         }
     }
     items.push(("/policy", "How budgets are worked out"));
@@ -272,6 +310,28 @@ fn timeout_warning(caller: &Caller, path: &str) -> Markup {
     }
 }
 
+/// What a form sent, by field name; every value is kept to show again.
+pub(crate) type Fields = std::collections::BTreeMap<String, String>;
+
+/// A field's value, if it is not empty.
+pub(crate) fn value(fields: &Fields, name: &str) -> Option<String> {
+    fields.get(name).filter(|v| !v.is_empty()).cloned()
+}
+
+/// Re-shows a form with its errors (422), or the problem as a page.
+pub(crate) fn refused(page: impl FnOnce(&[allot_domain::FieldError]) -> Markup, problem: crate::Problem) -> Response {
+    if problem.errors.is_empty() {
+        problem.into_response()
+    } else {
+        (StatusCode::UNPROCESSABLE_ENTITY, page(&problem.errors)).into_response()
+    }
+}
+
+/// Pence as pounds for people: £12,345.67.
+pub(crate) fn money(pence: i64) -> String {
+    allot_domain::Pence::new(pence).to_string()
+}
+
 /// The error summary for a form's problems, each linking to its field.
 pub(crate) fn error_summary(errors: &[allot_domain::FieldError]) -> Markup {
     html! {
@@ -311,44 +371,47 @@ pub(crate) fn local_path(next: Option<&str>) -> String {
 /// The largest form a page accepts (the same limit as any request body).
 const FORM_LIMIT: usize = crate::BODY_LIMIT_BYTES;
 
-/// Forms cannot send headers, so a page form carries the session's CSRF
-/// token as the field `csrf_token`; this moves it into the header the guard
-/// checks, so there is one check for pages and API alike.
-pub(crate) async fn form_csrf(request: Request, next: Next) -> Response {
-    let is_form = request.method() == Method::POST
+/// Around every page route, outside the guard. Forms cannot send headers,
+/// so a page form carries the session's CSRF token as the field
+/// `csrf_token` and a security code as `security_code`; these become the
+/// headers the guard checks, so there is one check for pages and API alike.
+/// Then every problem becomes a page: a sign-in redirect, a "Confirm it is
+/// you" form that keeps what was sent, or a problem page.
+pub(crate) async fn page_layer(request: Request, next: Next) -> Response {
+    let had_session = cookie(request.headers(), SESSION_COOKIE).is_some();
+    let asked_for = request.uri().path_and_query().map_or("/".to_owned(), |p| p.as_str().to_owned());
+    let method = request.method().clone();
+    let nonce = Nonce::of(request.extensions());
+    let is_form = method == Method::POST
         && request
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
-        return next.run(request).await;
-    }
-    let (mut parts, body) = request.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, FORM_LIMIT).await else {
-        return Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "/problems/too-large",
-            "The form is too large",
-            "Nothing was saved.",
-        )
-        .into_response();
+    let (request, sent) = if is_form {
+        let (mut parts, body) = request.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, FORM_LIMIT).await else {
+            let ctx = Ctx { nonce, caller: None, path: String::new() };
+            return problem_page(
+                &ctx,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "/problems/too-large",
+                "The form is too large.",
+                true,
+            );
+        };
+        let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+        for (field, header) in [("csrf_token", CSRF_HEADER), ("security_code", SECURITY_CODE_HEADER)] {
+            if let Some((_, value)) = fields.iter().find(|(k, _)| k == field)
+                && let Ok(value) = HeaderValue::from_str(value.trim())
+            {
+                parts.headers.insert(header, value);
+            }
+        }
+        (Request::from_parts(parts, Body::from(bytes)), fields)
+    } else {
+        (request, Vec::new())
     };
-    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
-    if let Some((_, token)) = fields.iter().find(|(k, _)| k == "csrf_token")
-        && let Ok(value) = HeaderValue::from_str(token)
-    {
-        parts.headers.insert(CSRF_HEADER, value);
-    }
-    next.run(Request::from_parts(parts, Body::from(bytes))).await
-}
-
-/// Turns every problem on a page route into a page.
-pub(crate) async fn html_problems(request: Request, next: Next) -> Response {
-    let had_session = cookie(request.headers(), SESSION_COOKIE).is_some();
-    let asked_for = request.uri().path_and_query().map_or("/".to_owned(), |p| p.as_str().to_owned());
-    let method = request.method().clone();
-    let nonce = Nonce::of(request.extensions());
     let response = next.run(request).await;
     let is_problem = response
         .headers()
@@ -368,7 +431,50 @@ pub(crate) async fn html_problems(request: Request, next: Next) -> Response {
         return Redirect::to(&to).into_response();
     }
     let ctx = Ctx { nonce, caller: None, path: String::new() };
+    if kind == "/problems/confirm-second-factor" && is_form {
+        let errors: Vec<allot_domain::FieldError> =
+            serde_json::from_value(problem["errors"].clone()).unwrap_or_default();
+        return confirm_page(&ctx, &asked_for, &sent, &errors);
+    }
     problem_page(&ctx, status, kind, problem["detail"].as_str().unwrap_or_default(), method != Method::GET)
+}
+
+/// "Confirm it is you": asks for a code from the authenticator app before a
+/// money-sensitive change, and sends the form again with everything the
+/// person had entered.
+fn confirm_page(ctx: &Ctx, action: &str, sent: &[(String, String)], errors: &[allot_domain::FieldError]) -> Response {
+    let mut frame = Frame::new(ctx, "Confirm it is you");
+    frame.has_errors = !errors.is_empty();
+    let markup = frame.render(html! {
+        div class="govuk-grid-row" {
+            div class="govuk-grid-column-two-thirds" {
+                @if !errors.is_empty() { (error_summary(errors)) }
+                h1 class="govuk-heading-l" { "Confirm it is you" }
+                p class="govuk-body" {
+                    "This changes money or a decision, and you signed in more than 15 minutes ago. "
+                    "Enter a code from your authenticator app to carry on. Nothing has been changed yet."
+                }
+                form method="post" action=(action) novalidate {
+                    @for (name, value) in sent.iter().filter(|(k, _)| k != "security_code") {
+                        input type="hidden" name=(name) value=(value);
+                    }
+                    (components::Input {
+                        name: "security_code".into(),
+                        label: Some(components::Label::new("Security code")),
+                        hint: Some("The 6-digit code your authenticator app shows now".into()),
+                        error: field_error(errors, "security_code"),
+                        classes: Some("govuk-input--width-5".into()),
+                        autocomplete: Some("one-time-code".into()),
+                        inputmode: Some("numeric".into()),
+                        spellcheck: Some(false),
+                        ..components::Input::default()
+                    })
+                    (components::Button { text: Some("Confirm".into()), prevent_double_click: Some(true), ..components::Button::default() })
+                }
+            }
+        }
+    });
+    (StatusCode::FORBIDDEN, markup).into_response()
 }
 
 /// The page for a problem. Says what happened to the person's answers.

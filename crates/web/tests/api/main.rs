@@ -7,6 +7,7 @@ mod money;
 mod oidc;
 mod pages;
 mod pathway;
+mod plan_pages;
 
 use allot_domain::totp::TotpSecret;
 use allot_domain::user::UserForm;

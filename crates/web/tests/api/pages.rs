@@ -16,19 +16,19 @@ on_both_engines!(
 );
 
 /// A browser: keeps cookies, does not follow redirects (they are checked).
-fn browser() -> reqwest::Client {
+pub(super) fn browser() -> reqwest::Client {
     reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
 /// The value of the hidden field `name` in a page.
-fn hidden(html: &str, name: &str) -> String {
+pub(super) fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html.find(&marker).unwrap_or_else(|| panic!("no field {name} in {html}")) + marker.len();
     html[start..].split('"').next().unwrap().to_owned()
 }
 
 /// Signs `username` in through the sign-in page; returns the home page.
-async fn sign_in(app: &TestApp, client: &reqwest::Client, username: &str) -> String {
+pub(super) async fn sign_in(app: &TestApp, client: &reqwest::Client, username: &str) -> String {
     let form = client.get(format!("{}/sign-in", app.base)).send().await.unwrap().text().await.unwrap();
     let fields = [
         ("form_token", hidden(&form, "form_token")),
