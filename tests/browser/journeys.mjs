@@ -54,12 +54,95 @@ async function screenshot (page, name) {
   await page.screenshot({ path: `${screenshots}/${name}.png`, fullPage: true })
 }
 
-async function signIn (page, username, code) {
+/** A code no earlier sign-in by `username` has used: each code works once. */
+const lastStep = {}
+async function freshCode (username) {
+  const step = () => Math.floor(Date.now() / 1000 / 30)
+  while (lastStep[username] === step()) await new Promise((resolve) => setTimeout(resolve, 500))
+  lastStep[username] = step()
+  return totp(fixture.totp_secret)
+}
+
+async function signIn (page, username) {
+  const code = await freshCode(username)
   await page.goto(`${fixture.base}/sign-in`)
   await page.getByLabel('User name').fill(username)
   await page.getByLabel('Password').fill(fixture.password)
-  if (code) await page.getByLabel('Security code').fill(code)
+  await page.getByLabel('Security code').fill(code)
   await page.getByRole('button', { name: 'Sign in' }).click()
+}
+
+// Keyboard only: Tab until the control named `name` has focus (and shows
+// it), then type, choose or press as a keyboard user would.
+
+/** The name a keyboard user hears for the focused control. */
+function focusedName () {
+  const el = document.activeElement
+  const label = el.labels && el.labels.length ? el.labels[0].innerText : ''
+  return (label || el.getAttribute('aria-label') || el.innerText || '').trim()
+}
+
+async function tabTo (page, name) {
+  for (let i = 0; i < 300; i++) {
+    await page.keyboard.press('Tab')
+    const here = await page.evaluate(focusedName)
+    if (typeof name === 'string' ? here === name : name.test(here)) {
+      const shown = await page.evaluate(() => {
+        const style = getComputedStyle(document.activeElement)
+        return style.outlineStyle !== 'none' || style.boxShadow !== 'none'
+      })
+      if (!shown) check(false, `the focus on "${here}" can be seen`)
+      return
+    }
+  }
+  throw new Error(`"${name}" cannot be reached with the Tab key on ${page.url()}`)
+}
+
+async function typeInto (page, name, text) {
+  await tabTo(page, name)
+  await page.keyboard.type(text)
+}
+
+/** Moves through a select's options, or a group's radios, with the arrow keys. */
+async function arrowTo (page, name, option) {
+  await tabTo(page, name)
+  const current = () => page.evaluate(() => {
+    const el = document.activeElement
+    return el.tagName === 'SELECT' ? el.selectedOptions[0].text : (el.checked ? focusedNameOf(el) : '')
+    function focusedNameOf (e) { return e.labels[0].innerText.trim() }
+  })
+  for (let i = 0; i < 40 && await current() !== option; i++) {
+    const isRadio = await page.evaluate(() => document.activeElement.type === 'radio')
+    if (isRadio && i === 0 && !(await page.evaluate(() => document.activeElement.checked))) {
+      await page.keyboard.press('Space')
+    } else {
+      await page.keyboard.press('ArrowDown')
+    }
+  }
+  check(await current() === option, `"${option}" chosen with the keyboard`)
+}
+
+/** Presses Enter on the focused control and waits for the next page. */
+async function enter (page) {
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')])
+}
+
+async function press (page, name) {
+  await tabTo(page, name)
+  await enter(page)
+}
+
+async function keyboardSignIn (page, username) {
+  const code = await freshCode(username)
+  await page.goto(`${fixture.base}/sign-in`)
+  await typeInto(page, 'User name', username)
+  await typeInto(page, 'Password', fixture.password)
+  await typeInto(page, 'Security code', code)
+  await press(page, 'Sign in')
+}
+
+async function mainText (page) {
+  return page.locator('main').innerText()
 }
 
 const browser = await chromium.launch({ executablePath: fixture.chromium, args: ['--no-sandbox'] })
@@ -106,7 +189,7 @@ try {
     const context = await browser.newContext()
     const page = await context.newPage()
     await page.clock.install()
-    await signIn(page, fixture.users.caseworker, totp(fixture.totp_secret))
+    await signIn(page, fixture.users.caseworker)
     check(new URL(page.url()).pathname === '/', 'signed in, at home')
     check(await page.getByRole('heading', { name: /Your work/ }).isVisible(), 'home shows "Your work"')
     await accessible(page, 'caseworker home')
@@ -197,7 +280,7 @@ try {
     const context = await browser.newContext()
     const page = await context.newPage()
     // Families have an authenticator app too where their council asks it.
-    await signIn(page, fixture.users.parent, totp(fixture.totp_secret))
+    await signIn(page, fixture.users.parent)
     check(await page.getByRole('link', { name: 'Mara Okafor' }).isVisible(), 'the parent sees their child')
     await accessible(page, 'family home')
     await screenshot(page, 'home-family')
@@ -213,6 +296,138 @@ try {
     await page.goto(`${fixture.base}/`)
     await page.getByRole('button', { name: /Sign out/ }).click()
     check(new URL(page.url()).pathname === '/sign-in', 'signing out goes to the sign-in page')
+    await context.close()
+  }
+  // Journey 2, by keyboard only: the caseworker writes a plan over two
+  // funding streams, a direct payment and an individual service fund, and
+  // submits it; the author cannot approve it; the team manager does; the
+  // family co-signs; the letter shows the amounts. Then journey 4's
+  // second half: the family asks for the decision to be reviewed.
+  const plan = `${fixture.base}/children/${fixture.children.mine}/plan`
+  {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    await keyboardSignIn(page, fixture.users.caseworker)
+    await page.goto(`${fixture.base}/children/${fixture.children.mine}`)
+    await press(page, 'Support plan')
+    check((await mainText(page)).includes('No support plan has been written yet.'), 'no plan yet')
+    await accessible(page, 'the support plan, none yet')
+    await press(page, 'Write the plan')
+    await accessible(page, 'the plan form, empty')
+    await arrowTo(page, 'Area of life', 'Friends, relationships and community')
+    await typeInto(page, 'What we want', 'Go swimming with friends')
+    await typeInto(page, 'How we will know', 'Goes every Saturday')
+    await typeInto(page, 'Who', 'Grandma')
+    await typeInto(page, 'What they bring', 'Collects Mara from school on Fridays')
+    await typeInto(page, 'What the support is', 'Personal assistant')
+    await typeInto(page, 'Who provides it', 'A PA the family employs')
+    await typeInto(page, 'Cost each time', '15.505')
+    await typeInto(page, 'Units each time', '3')
+    await arrowTo(page, 'How often', 'Every week')
+    await arrowTo(page, 'Funding stream', 'Social care')
+    await arrowTo(page, 'How the money is held', 'Direct payment')
+    await typeInto(page, 'What the support is', 'After-school club')
+    await typeInto(page, 'Who provides it', 'Bright Days Care')
+    await typeInto(page, 'Cost each time', '1000')
+    await typeInto(page, 'Units each time', '1')
+    await arrowTo(page, 'How often', 'Once a year')
+    await arrowTo(page, 'Funding stream', 'Education (SEN top-up)')
+    await arrowTo(page, 'How the money is held', 'Individual service fund')
+    await arrowTo(page, 'Who holds the individual service fund', 'Bright Days Care')
+    await typeInto(page, 'The risk', 'Runs towards roads')
+    await typeInto(page, 'What reduces it', 'Two adults on outings')
+    await accessible(page, 'the plan form, filled')
+    await press(page, 'Save the plan')
+    check(await page.locator('.govuk-error-summary').isVisible(), 'a cost with three decimals is not saved')
+    const cost = page.locator('[name="items[0].unit_cost"]')
+    check(await cost.inputValue() === '15.505', 'the cost typed is kept')
+    check(await page.locator('[name="items[1].what"]').inputValue() === 'After-school club', 'so is every other row')
+    await accessible(page, 'the plan form, with errors')
+    await screenshot(page, 'plan-form-errors')
+    await tabTo(page, /decimal|pence/i)
+    await page.keyboard.press('Enter')
+    check(await page.evaluate(() => document.activeElement.name) === 'items[0].unit_cost', 'the error link takes you to the cost')
+    await page.keyboard.press('Control+A')
+    await page.keyboard.type('15.50')
+    await press(page, 'Save the plan')
+    let text = await mainText(page)
+    check(text.includes('The plan has been saved') && text.includes('£3,418.00'), `the plan is saved: £2,418.00 + £1,000.00 = £3,418.00 a year`)
+    check(text.includes('Runs towards roads'), 'with how Mara keeps safe')
+    if (text.includes('say why before you submit it')) {
+      await press(page, 'Change the plan')
+      const reasons = await page.getByLabel(/^Why the plan needs more/).count()
+      for (let i = 0; i < reasons; i++) await typeInto(page, /^Why the plan needs more/, 'Two adults are needed on outings')
+      await press(page, 'Save the plan')
+      check((await mainText(page)).includes('Runs towards roads'), 'changing the plan keeps every part of it')
+    }
+    await accessible(page, 'the support plan, a draft')
+    await screenshot(page, 'plan')
+    await press(page, 'Submit for sign-off')
+    text = await mainText(page)
+    check(text.includes('Check the plan before you submit it') && text.includes('Team manager'), 'checked before submitting: a team manager must approve £3,418.00')
+    await accessible(page, 'check the plan before submitting')
+    await screenshot(page, 'plan-check')
+    await press(page, 'Submit for sign-off')
+    text = await mainText(page)
+    check(text.includes('submitted for sign-off') && text.includes('Waiting for sign-off'), 'the plan is submitted')
+    check(!text.includes('Make a decision'), 'its author is not offered the decision')
+    const refused = await page.goto(`${plan}/decision`)
+    check(refused.status() === 404 && (await mainText(page)).includes('Page not found'), 'and cannot make it by typing the address')
+    await context.close()
+  }
+  {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    await keyboardSignIn(page, fixture.users.manager)
+    await press(page, 'Approvals')
+    check((await mainText(page)).includes('£3,418.00'), 'the plan waits in the team manager\'s queue')
+    await accessible(page, 'approvals')
+    await screenshot(page, 'approvals')
+    await press(page, /^Mara Okafor/)
+    await accessible(page, 'decide, empty')
+    await press(page, 'Continue')
+    check(await page.locator('.govuk-error-summary').isVisible(), 'a decision must be chosen')
+    await accessible(page, 'decide, with errors')
+    await arrowTo(page, /^(Approve the plan|Send it back to be changed|Decline the plan)$/, 'Approve the plan')
+    await press(page, 'Continue')
+    check((await mainText(page)).includes('Check your decision'), 'the decision is checked before it is made')
+    await accessible(page, 'check your decision')
+    await screenshot(page, 'decision-check')
+    await press(page, 'Confirm the decision')
+    const text = await mainText(page)
+    check(text.includes('Your decision has been recorded') && text.includes('Approved by'), 'the plan is approved')
+    await context.close()
+  }
+  {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    await keyboardSignIn(page, fixture.users.parent)
+    await press(page, 'Mara Okafor')
+    await press(page, 'Support plan')
+    await press(page, 'Co-sign the plan')
+    await accessible(page, 'co-sign')
+    await press(page, 'I agree to this plan')
+    check((await mainText(page)).includes('The plan has been co-signed: it is agreed'), 'the family co-signs and the plan is agreed')
+    await press(page, 'Read the decision letter')
+    const letter = await mainText(page)
+    for (const expected of ['Our decision about Mara', '£3,418.00', 'Direct payment: £2,418.00 a year', 'Individual service fund: £1,000.00 a year']) {
+      check(letter.includes(expected), `the letter says "${expected}"`)
+    }
+    await accessible(page, 'the decision letter')
+    await screenshot(page, 'letter')
+
+    await page.goto(`${fixture.base}/children/${fixture.children.mine}`)
+    await press(page, 'Asking for a decision to be reviewed')
+    await accessible(page, 'asking for a review, empty')
+    await press(page, 'Send the request')
+    check(await page.locator('.govuk-error-summary').isVisible(), 'an empty request is not sent')
+    await accessible(page, 'asking for a review, with errors')
+    await typeInto(page, 'What do you disagree with, and why?', 'Mara needs the PA on Sundays too')
+    await press(page, 'Send the request')
+    const reviews = await mainText(page)
+    check(reviews.includes('Your request has been sent') && reviews.includes('Mara needs the PA on Sundays too'), 'the request is sent and listed with its answer date')
+    await accessible(page, 'asking for a review, sent')
+    await screenshot(page, 'review-request')
     await context.close()
   }
 } finally {

@@ -475,6 +475,10 @@ fn fields_of(content: &PlanContent) -> Fields {
             put(at("personal_assistant"), pa.to_string());
         }
     }
+    for (i, k) in content.keeping_safe.iter().enumerate() {
+        put(format!("keeping_safe[{i}].risk"), k.risk.clone());
+        put(format!("keeping_safe[{i}].reduced_by"), k.reduced_by.clone());
+    }
     if let Some(c) = &content.contingency {
         put("contingency.amount".into(), typed(c.amount));
         put("contingency.stream".into(), c.stream.clone());

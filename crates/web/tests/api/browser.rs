@@ -47,13 +47,25 @@ async fn the_pages_work_in_a_real_browser_and_pass_axe() {
     let (_, theirs) = app.post("/api/v1/children", other).await;
     let parent = Who { children: vec![mine["id"].as_str().unwrap().parse().unwrap()], ..Who::default() };
     add_user(app.store.as_ref(), app.area, "parent@family.example", Role::ParentCarer, parent).await;
-    super::publish(&app, super::POLICY, "application/toml").await;
+    super::pathway::policies(&app).await;
+    // Journey 2 plans for Mara: her indicative budget, the provider that
+    // holds an individual service fund, and the team manager who approves.
+    let policy = allot_domain::ras::Policy::parse(super::POLICY).unwrap();
+    let answers: serde_json::Map<String, serde_json::Value> =
+        policy.questions.iter().filter(|q| !q.optional).map(|q| (q.id.clone(), json!(q.options[1].id))).collect();
+    let (status, _) = app
+        .post(&format!("/api/v1/children/{}/allocations", mine["id"].as_str().unwrap()), json!({ "answers": answers }))
+        .await;
+    assert_eq!(status, 201);
+    super::access::organisation(app.store.as_ref(), app.area, "provider", "Bright Days Care").await;
+    let manager = Who { organisation: Some(app.council), teams: vec!["SEN North"], ..Who::default() };
+    add_user(app.store.as_ref(), app.area, "tess@council.example", Role::TeamManager, manager).await;
     let fixture = json!({
         "base": app.base,
         "chromium": chromium,
         "password": super::PASSWORD,
         "totp_secret": secret().to_base32(),
-        "users": { "caseworker": "asha@council.example", "parent": "parent@family.example" },
+        "users": { "caseworker": "asha@council.example", "parent": "parent@family.example", "manager": "tess@council.example" },
         "children": { "mine": mine["id"], "theirs": theirs["id"], "missing": allot_domain::ChildId::new().to_string() },
     });
     let screenshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");

@@ -137,6 +137,21 @@ async fn a_plan_goes_from_first_draft_to_agreed_through_the_pages(db: TestDataba
     }
     assert!(page.contains("say why before you submit it"), "the plan is over the indicative budget: {page}");
 
+    // Changing the plan starts from everything it says.
+    let (_, edit) = get(&app, &asha, &format!("{plan}/edit")).await;
+    for kept in [
+        "Go swimming with friends</textarea>",
+        "Collects Mara from school on Fridays</textarea>",
+        "value=\"Personal assistant\"",
+        "value=\"15.50\"",
+        "value=\"1,000.00\"",
+        "Runs towards roads</textarea>",
+        "Two adults on outings</textarea>",
+        "value=\"monthly\" checked",
+    ] {
+        assert!(edit.contains(kept), "the form to change the plan lacks {kept}");
+    }
+
     // Checking before submitting names what is missing, linked to the form.
     let (status, check) = get(&app, &asha, &format!("{plan}/submit")).await;
     assert_eq!(status, 200);
