@@ -319,21 +319,39 @@ fn year_param(params: &HashMap<String, String>, caller: &Caller) -> Result<Finan
     Ok(inv.finish(|| year.unwrap_or_else(|| FinancialYear::containing(caller.today())))?)
 }
 
-async fn child_money(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-    Query(params): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, Problem> {
-    let child = parse_id::<ChildId>(&id)?;
-    let year = year_param(&params, &caller)?;
+/// One movement of a child's money in the year: paid to the family or a
+/// provider (positive), or taken back (negative).
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct Movement {
+    pub on: jiff::civil::Date,
+    pub kind: &'static str,
+    pub what: &'static str,
+    pub amount_pence: i64,
+    pub paid_to: String,
+    pub item: Option<String>,
+    pub item_what: Option<String>,
+    pub reference: String,
+}
+
+/// A child's money in a year, every movement oldest first, and the
+/// family's account as they may recognise it (never use it).
+pub(crate) struct MoneyView {
+    pub money: allot_domain::finance::statement::ChildMoney,
+    pub payments: Vec<Movement>,
+    pub paid_into: Option<allot_domain::finance::bank::MaskedBankDetails>,
+}
+
+pub(crate) async fn money_of(
+    state: &AppState,
+    caller: &Caller,
+    child: ChildId,
+    year: FinancialYear,
+) -> Result<MoneyView, Problem> {
     let money = state.store.child_money(caller.area, child, year).await?;
     let what: HashMap<&str, &str> =
         money.streams.iter().flat_map(|s| s.items.iter().map(|i| (i.key.as_str(), i.what.as_str()))).collect();
-    let names = organisation_names(&state, &caller).await?;
-    // Money that moved for the child in the year: paid to the family or a
-    // provider (positive), or taken back (negative), oldest first.
-    let payments: Vec<Value> = state
+    let names = organisation_names(state, caller).await?;
+    let payments: Vec<Movement> = state
         .store
         .transfers(caller.area, Some(child))
         .await?
@@ -356,21 +374,36 @@ async fn child_money(
                 }
                 other => other.kind().to_owned(),
             };
-            json!({
-                "on": t.on.to_string(), "kind": t.kind.code(), "what": t.kind.label(),
-                "amount_pence": sign * t.amount.pence(), "paid_to": paid_to,
-                "item": t.item, "item_what": t.item.as_deref().and_then(|k| what.get(k)),
-                "reference": t.reference,
-            })
+            Movement {
+                on: t.on,
+                kind: t.kind.code(),
+                what: t.kind.label(),
+                amount_pence: sign * t.amount.pence(),
+                paid_to,
+                item: t.item.clone(),
+                item_what: t.item.as_deref().and_then(|k| what.get(k)).map(|w| w.to_string()),
+                reference: t.reference.clone(),
+            }
         })
         .collect();
-    // The family may recognise their account, never use it.
     let bank = state.store.bank_details(caller.area, Some(&AccountKey::DirectPayment { child })).await?;
     let paid_into =
         bank.iter().rev().find(|(_, c)| c.status == BankChangeStatus::Current).map(|(_, c)| c.details.masked());
-    let mut body = serde_json::to_value(&money).map_err(|_| Problem::unavailable())?;
-    body["payments"] = Value::Array(payments);
-    body["paid_into"] = json!(paid_into);
+    Ok(MoneyView { money, payments, paid_into })
+}
+
+async fn child_money(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, Problem> {
+    let child = parse_id::<ChildId>(&id)?;
+    let year = year_param(&params, &caller)?;
+    let view = money_of(&state, &caller, child, year).await?;
+    let mut body = serde_json::to_value(&view.money).map_err(|_| Problem::unavailable())?;
+    body["payments"] = json!(view.payments);
+    body["paid_into"] = json!(view.paid_into);
     Ok(Json(body))
 }
 
@@ -594,7 +627,7 @@ async fn prepare_run(
     Ok((status, Json(json!(outcome))).into_response())
 }
 
-async fn run(state: &AppState, caller: &Caller, id: &str) -> Result<PaymentRun, Problem> {
+pub(crate) async fn run(state: &AppState, caller: &Caller, id: &str) -> Result<PaymentRun, Problem> {
     let id: PaymentRunId = parse_id(id)?;
     state.store.payment_runs(caller.area).await?.into_iter().find(|r| r.id == id).ok_or_else(Problem::not_found)
 }

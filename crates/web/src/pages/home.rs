@@ -263,6 +263,9 @@ pub(crate) async fn child(
             @if reads(Section::Plan) {
                 li { a class="govuk-link" href={ "/children/" (id) "/plan" } { "Support plan" } }
             }
+            @if reads(Section::Money) {
+                li { a class="govuk-link" href={ "/children/" (id) "/money" } { "Money: what has been paid and spent" } }
+            }
             @if reads(Section::Pathway) {
                 li { a class="govuk-link" href={ "/children/" (id) "/review-requests" } { "Asking for a decision to be reviewed" } }
             }

@@ -14,6 +14,7 @@ mod budget;
 pub(crate) mod components;
 mod home;
 mod info;
+mod money;
 mod plan;
 mod signin;
 
@@ -134,6 +135,18 @@ pub(crate) fn routes() -> Vec<ApiRoute> {
             &[("get", Guard::read(Section::Pathway)), ("post", Guard::change(Section::Challenge))],
         ),
         page("/approvals", get(plan::approvals), &[("get", Guard::area(AreaAction::Approvals))]),
+        page("/children/{id}/money", get(money::child_money), &[("get", Guard::read(Section::Money))]),
+        page(
+            "/payments",
+            get(money::runs).post(money::prepare),
+            &[("get", Guard::area(AreaAction::Payments)), ("post", Guard::area(AreaAction::Payments))],
+        ),
+        page("/payments/{id}", get(money::run_page), &[("get", Guard::area(AreaAction::Payments))]),
+        page(
+            "/payments/{id}/release",
+            post(money::release),
+            &[("post", Guard::area(AreaAction::Payments).with_step_up())],
+        ),
         page("/policy", get(info::policy), &[("get", Guard::PUBLIC)]),
         page("/accessibility", get(info::accessibility), &[("get", Guard::PUBLIC)]),
         page("/glossary", get(info::glossary), &[("get", Guard::PUBLIC)]),
@@ -217,6 +230,9 @@ fn navigation(ctx: &Ctx) -> Markup {
         }
         if area_allowed(caller.user.details.role, AreaAction::Approvals) {
             items.push(("/approvals", "Approvals"));
+        }
+        if area_allowed(caller.user.details.role, AreaAction::Payments) {
+            items.push(("/payments", "Payments"));
         }
     }
     items.push(("/policy", "How budgets are worked out"));

@@ -1034,6 +1034,31 @@ pub(crate) async fn check_decision(
         .into_response())
 }
 
+/// A page with a decision form on a version: the form, its values, its errors.
+type DecisionPage = fn(&Ctx, &Caller, &Plan, &PlanVersion, &Fields, &[FieldError]) -> Markup;
+
+/// Records a decision or signature from a form: back to the plan with
+/// `done`, or the form again with its errors.
+async fn record_decision(
+    (state, ctx, caller, id, fields): (AppState, Ctx, Caller, String, Fields),
+    kinds: &[DecisionKind],
+    waiting: PlanStatus,
+    done: &str,
+    page: DecisionPage,
+) -> Result<Response, Problem> {
+    Ok(match pathway::decide(&state, &caller, &id, decision_form(&fields), kinds).await {
+        Ok((saved, _)) => {
+            Redirect::to(&format!("/children/{}/plan?version={}&done={done}", saved.child_id, saved.version))
+                .into_response()
+        }
+        Err(problem) => {
+            let plan = load(&state, &caller, &id).await?;
+            let v = plan.version(fields.get("version"), |v| v.status == waiting)?;
+            refused(|errors| page(&ctx, &caller, &plan, v, &fields, errors), problem)
+        }
+    })
+}
+
 pub(crate) async fn decide(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -1041,17 +1066,8 @@ pub(crate) async fn decide(
     Path(id): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Result<Response, Problem> {
-    Ok(match pathway::decide(&state, &caller, &id, decision_form(&fields), &SIGNOFF_DECISIONS).await {
-        Ok((saved, _)) => {
-            Redirect::to(&format!("/children/{}/plan?version={}&done=decided", saved.child_id, saved.version))
-                .into_response()
-        }
-        Err(problem) => {
-            let plan = load(&state, &caller, &id).await?;
-            let v = plan.version(fields.get("version"), |v| v.status == PlanStatus::Submitted)?;
-            refused(|errors| decision_page(&ctx, &caller, &plan, v, &fields, errors), problem)
-        }
-    })
+    let sent = (state, ctx, caller, id, fields);
+    record_decision(sent, &SIGNOFF_DECISIONS, PlanStatus::Submitted, "decided", decision_page).await
 }
 
 // Co-signing
@@ -1127,17 +1143,7 @@ pub(crate) async fn co_sign(
     Path(id): Path<String>,
     Form(fields): Form<Fields>,
 ) -> Result<Response, Problem> {
-    Ok(match pathway::decide(&state, &caller, &id, decision_form(&fields), &SIGNATURES).await {
-        Ok((saved, _)) => {
-            Redirect::to(&format!("/children/{}/plan?version={}&done=signed", saved.child_id, saved.version))
-                .into_response()
-        }
-        Err(problem) => {
-            let plan = load(&state, &caller, &id).await?;
-            let v = plan.version(fields.get("version"), |v| v.status == PlanStatus::Approved)?;
-            refused(|errors| co_sign_page(&ctx, &caller, &plan, v, &fields, errors), problem)
-        }
-    })
+    record_decision((state, ctx, caller, id, fields), &SIGNATURES, PlanStatus::Approved, "signed", co_sign_page).await
 }
 
 // The letter, and comparing versions

@@ -329,6 +329,11 @@ fn matrix() -> BTreeMap<&'static str, &'static str> {
         ("GET /children/{id}/review-requests", pathway_readers),
         ("POST /children/{id}/review-requests", family_and_case_holders),
         ("GET /approvals", approvers),
+        ("GET /children/{id}/money", money_readers),
+        ("GET /payments", "finance_officer"),
+        ("POST /payments", "finance_officer"),
+        ("GET /payments/{id}", "finance_officer"),
+        ("POST /payments/{id}/release", "finance_officer"),
         ("GET /accessibility", "public"),
         ("GET /glossary", "public"),
         ("POST /api/v1/session/confirm", all),
@@ -472,7 +477,7 @@ fn path_for(f: &Fixture, template: &str, target: Target) -> Option<String> {
         &ids.involvement
     } else if template.starts_with("/api/v1/users/") {
         &ids.user
-    } else if template.starts_with("/api/v1/payment-runs/") {
+    } else if template.starts_with("/api/v1/payment-runs/") || template.starts_with("/payments/") {
         if target == Target::OtherArea {
             return Some(template.replace("{id}", &allot_domain::ChildId::new().to_string()));
         }
@@ -520,6 +525,7 @@ async fn every_route_answers_every_role_as_the_matrix_says(db: TestDatabase) {
                 let about_a_child = route.path.contains("{id}")
                     && !route.path.starts_with("/api/v1/users/")
                     && !route.path.starts_with("/api/v1/payment-runs/")
+                    && !route.path.starts_with("/payments/")
                     && !route.path.starts_with("/api/v1/ras/policies/");
                 let body = (method != Method::GET && method != Method::DELETE).then(|| json!({}));
                 // Anonymous first.

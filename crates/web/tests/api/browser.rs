@@ -60,12 +60,29 @@ async fn the_pages_work_in_a_real_browser_and_pass_axe() {
     super::access::organisation(app.store.as_ref(), app.area, "provider", "Bright Days Care").await;
     let manager = Who { organisation: Some(app.council), teams: vec!["SEN North"], ..Who::default() };
     add_user(app.store.as_ref(), app.area, "tess@council.example", Role::TeamManager, manager).await;
+    // Journey 3 pays Mara's direct payment: finance settings, and her
+    // family's bank details, proposed by one finance officer and confirmed
+    // by another.
+    let setup = allot_domain::Stamp::now(allot_domain::Actor::parse("setup").unwrap());
+    let settings = include_str!("../../../../policies/example-finance.toml");
+    allot_store::Store::publish_finance_settings(app.store.as_ref(), app.area, settings, &setup).await.unwrap();
+    let fay = super::pathway::staff(&app, "fay", Role::FinanceOfficer, None).await;
+    let fred = super::pathway::staff(&app, "fred", Role::FinanceOfficer, None).await;
+    let account = format!("dp/{}", mine["id"].as_str().unwrap());
+    let proposal = json!({ "account": account, "sort_code": "11-22-33", "account_number": "12345678", "account_name": "Mrs N Okafor", "reason": "Direct payment agreement signed" });
+    let (status, proposed) = app.send_as(&fay, reqwest::Method::POST, "/api/v1/bank-details", Some(proposal)).await;
+    assert_eq!(status, 201, "{proposed}");
+    let decision = json!({ "account": account, "seq": proposed["seq"], "confirm": true });
+    let (status, _) = app.send_as(&fred, reqwest::Method::POST, "/api/v1/bank-details/decisions", Some(decision)).await;
+    assert_eq!(status, 200);
+    let finance = Who { organisation: Some(app.council), ..Who::default() };
+    add_user(app.store.as_ref(), app.area, "fiona@council.example", Role::FinanceOfficer, finance).await;
     let fixture = json!({
         "base": app.base,
         "chromium": chromium,
         "password": super::PASSWORD,
         "totp_secret": secret().to_base32(),
-        "users": { "caseworker": "asha@council.example", "parent": "parent@family.example", "manager": "tess@council.example" },
+        "users": { "caseworker": "asha@council.example", "parent": "parent@family.example", "manager": "tess@council.example", "finance": "fiona@council.example" },
         "children": { "mine": mine["id"], "theirs": theirs["id"], "missing": allot_domain::ChildId::new().to_string() },
     });
     let screenshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");

@@ -6,21 +6,74 @@
 
 use super::access::organisation;
 use super::pages::{browser, hidden, sign_in};
-use super::pathway::policies;
+use super::pathway::{policies, staff};
 use super::{POLICY, TestApp, Who, add_user, amara, code_now, spawn};
 use allot_domain::Role;
-use allot_store::on_both_engines;
 use allot_store::testing::TestDatabase;
+use allot_store::{Store, on_both_engines};
+use reqwest::Method;
 use serde_json::{Value, json};
 
 on_both_engines!(a_plan_goes_from_first_draft_to_agreed_through_the_pages);
+
+/// Journey 3 through the pages: finance prepares a run, checks it and
+/// releases it; the family sees the payment on their child's money page.
+async fn finance_pays_and_the_family_sees_it(app: &TestApp, id: &str, family: &reqwest::Client) {
+    let (_, page) = get(app, family, &format!("/children/{id}/money")).await;
+    assert!(page.contains("Nothing has been paid this year yet."), "{page}");
+    let setup = allot_domain::Stamp::now(allot_domain::Actor::parse("setup").unwrap());
+    let settings = include_str!("../../../../policies/example-finance.toml");
+    app.store.publish_finance_settings(app.area, settings, &setup).await.unwrap();
+    let fay = staff(app, "fay", Role::FinanceOfficer, None).await;
+    let fred = staff(app, "fred", Role::FinanceOfficer, None).await;
+    let proposal = json!({ "account": format!("dp/{id}"), "sort_code": "11-22-33", "account_number": "12345678", "account_name": "Mrs N Okafor", "reason": "Direct payment agreement signed" });
+    let (status, proposed) = app.send_as(&fay, Method::POST, "/api/v1/bank-details", Some(proposal)).await;
+    assert_eq!(status, 201, "{proposed}");
+    let decision = json!({ "account": format!("dp/{id}"), "seq": proposed["seq"], "confirm": true });
+    assert_eq!(app.send_as(&fred, Method::POST, "/api/v1/bank-details/decisions", Some(decision)).await.0, 200);
+
+    let who = Who { organisation: Some(app.council), ..Who::default() };
+    add_user(app.store.as_ref(), app.area, "fiona@test.example", Role::FinanceOfficer, who).await;
+    let fiona = browser();
+    sign_in(app, &fiona, "fiona@test.example").await;
+    let (status, runs) = get(app, &fiona, "/payments").await;
+    assert_eq!(status, 200);
+    assert!(runs.contains("No runs yet."));
+    let csrf = hidden(&runs, "csrf_token");
+    let (status, page) =
+        post(app, &fiona, "/payments", &[("csrf_token", csrf.clone()), ("date", "1 December".into())]).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("href=\"#date\"") && page.contains("value=\"1 December\""), "{page}");
+    let today = allot_domain::dates::date_in_england(jiff::Timestamp::now()).to_string();
+    let (status, to) = post(app, &fiona, "/payments", &[("csrf_token", csrf.clone()), ("date", today.clone())]).await;
+    assert_eq!(status, 303, "{to}");
+    let (_, listed) = app.send_as(&fay, Method::GET, "/api/v1/payment-runs", None).await;
+    let total = allot_domain::Pence::new(listed["items"][0]["total"].as_i64().unwrap()).to_string();
+    let (_, run) = get(app, &fiona, &to).await;
+    for expected in
+        [total.as_str(), "Prepared, waiting for release", "Held back", "Download the Bacs file", "Release the run"]
+    {
+        assert!(run.contains(expected), "the run page lacks {expected}: {run}");
+    }
+    // Preparing again pays nothing twice.
+    let (status, again) = post(app, &fiona, "/payments", &[("csrf_token", csrf.clone()), ("date", today)]).await;
+    assert_eq!(status, 200);
+    assert!(again.contains("Nothing new is due by that day"));
+    let (status, done) = post(app, &fiona, &format!("{to}/release"), &[("csrf_token", csrf)]).await;
+    assert_eq!((status, done), (303, format!("{to}?done=released")));
+
+    let (_, money) = get(app, family, &format!("/children/{id}/money")).await;
+    for expected in ["The family's direct-payment account", total.as_str(), "******78", "Personal assistant"] {
+        assert!(money.contains(expected), "the family's money page lacks {expected}: {money}");
+    }
+}
 
 /// A browser whose session was confirmed with the second factor 20
 /// minutes ago: fine for reading, stale for deciding.
 async fn stale_browser(app: &TestApp, username: &str) -> reqwest::Client {
     use allot_domain::session::SessionTimes;
     let name = allot_domain::user::Username::parse(username).unwrap();
-    let (user, _) = allot_store::Store::user_for_sign_in(app.store.as_ref(), &name).await.unwrap().unwrap();
+    let (user, _) = app.store.user_for_sign_in(&name).await.unwrap().unwrap();
     let earlier = jiff::Timestamp::now() - jiff::SignedDuration::from_mins(20);
     let token = format!("stale-{username}");
     let session = allot_store::Session {
@@ -29,7 +82,7 @@ async fn stale_browser(app: &TestApp, username: &str) -> reqwest::Client {
         csrf_token: "stale-csrf".into(),
         times: SessionTimes { created: earlier, last_seen: jiff::Timestamp::now(), second_factor_at: Some(earlier) },
     };
-    allot_store::Store::start_session(app.store.as_ref(), &session).await.unwrap();
+    app.store.start_session(&session).await.unwrap();
     let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
     jar.add_cookie_str(&format!("allot_session={token}; Path=/"), &app.base.parse().unwrap());
     reqwest::Client::builder().cookie_provider(jar).redirect(reqwest::redirect::Policy::none()).build().unwrap()
@@ -289,6 +342,8 @@ async fn a_plan_goes_from_first_draft_to_agreed_through_the_pages(db: TestDataba
     ] {
         assert!(letter.contains(expected), "the letter lacks {expected}");
     }
+
+    finance_pays_and_the_family_sees_it(&app, &id, &ngozi).await;
 
     // The family asks for the decision to be reviewed; an empty request keeps the choice.
     let (_, reviews) = get(&app, &ngozi, &format!("/children/{id}/review-requests")).await;
