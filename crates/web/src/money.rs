@@ -407,7 +407,8 @@ async fn child_money(
     Ok(Json(body))
 }
 
-async fn organisation_names(
+/// Each organisation's name, by id.
+pub(crate) async fn organisation_names(
     state: &AppState,
     caller: &Caller,
 ) -> Result<HashMap<allot_domain::OrganisationId, String>, Problem> {

@@ -262,12 +262,7 @@ pub(crate) async fn budget(
         allot_domain::access::Op::Change,
     );
     let policy = state.store.current_policy(caller.area, caller.today()).await?;
-    let stream_name = |stream: &str| {
-        policy
-            .as_ref()
-            .and_then(|p| p.policy.streams.iter().find(|s| s.id == stream))
-            .map_or(stream.to_owned(), |s| s.name.clone())
-    };
+    let streams = super::StreamNames::of(&state, &caller).await?;
     let content = html! {
         span class="govuk-caption-l" { (name) }
         h1 class="govuk-heading-l" { "Indicative budget" }
@@ -290,7 +285,7 @@ pub(crate) async fn budget(
                     caption_classes: Some("govuk-table__caption--m".into()),
                     head: vec![Cell::new("Funding stream"), Cell::numeric("Points"), Cell::new("Band"), Cell::numeric("A year")],
                     rows: latest["streams"].as_array().into_iter().flatten().map(|s| vec![
-                        Cell::new(stream_name(s["stream_id"].as_str().unwrap_or_default())),
+                        Cell::new(streams.name(s["stream_id"].as_str().unwrap_or_default())),
                         Cell::numeric(s["points"].to_string()),
                         Cell::new(s["band"].as_str().unwrap_or("Not eligible").to_owned()),
                         Cell::numeric(money(s["indicative_pence"].as_i64().unwrap_or_default())),

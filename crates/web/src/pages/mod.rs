@@ -348,6 +348,23 @@ pub(crate) fn money(pence: i64) -> String {
     allot_domain::Pence::new(pence).to_string()
 }
 
+/// The funding streams' names for people, from the allocation policy in force.
+pub(crate) struct StreamNames(std::collections::BTreeMap<String, String>);
+
+impl StreamNames {
+    pub async fn of(state: &AppState, caller: &Caller) -> Result<StreamNames, crate::Problem> {
+        let policy = state.store.current_policy(caller.area, caller.today()).await?;
+        Ok(StreamNames(
+            policy.map(|p| p.policy.streams.into_iter().map(|s| (s.id, s.name)).collect()).unwrap_or_default(),
+        ))
+    }
+
+    /// A stream's name (its id if the policy in force has no such stream).
+    pub fn name(&self, id: &str) -> String {
+        self.0.get(id).cloned().unwrap_or_else(|| id.to_owned())
+    }
+}
+
 /// The error summary for a form's problems, each linking to its field.
 pub(crate) fn error_summary(errors: &[allot_domain::FieldError]) -> Markup {
     html! {

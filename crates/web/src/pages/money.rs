@@ -7,7 +7,7 @@ use super::components::{
 };
 use super::home::long_date;
 use super::info::term;
-use super::{Ctx, Fields, Frame, error_summary, field_error, refused, value};
+use super::{Ctx, Fields, Frame, StreamNames, error_summary, field_error, refused, value};
 use crate::api::parse_id;
 use crate::caller::Caller;
 use crate::money::{money_of, run};
@@ -32,13 +32,7 @@ pub(crate) async fn child_money(
         None => FinancialYear::containing(caller.today()),
     };
     let view = money_of(&state, &caller, child.id, year).await?;
-    let policy = state.store.current_policy(caller.area, caller.today()).await?;
-    let stream_name = |id: &str| {
-        policy
-            .as_ref()
-            .and_then(|p| p.policy.streams.iter().find(|s| s.id == id))
-            .map_or(id.to_owned(), |s| s.name.clone())
-    };
+    let streams = StreamNames::of(&state, &caller).await?;
     let name = child.details.known_as();
     let m = &view.money;
     let mut frame = Frame::new(&ctx, "Money");
@@ -55,7 +49,7 @@ pub(crate) async fn child_money(
                 caption_classes: Some("govuk-table__caption--m".into()),
                 head: vec![Cell::new("Funding stream"), Cell::new("How it is held"), Cell::numeric("Budget"), Cell::numeric("Paid"), Cell::numeric("Due soon"), Cell::numeric("Left")],
                 rows: m.streams.iter().map(|s| vec![
-                    Cell::new(stream_name(&s.stream)),
+                    Cell::new(streams.name(&s.stream)),
                     Cell::new(s.route.label()),
                     Cell::numeric(s.figures.budget.to_string()),
                     Cell::numeric(s.figures.paid.to_string()),

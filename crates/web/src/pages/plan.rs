@@ -158,9 +158,13 @@ fn money_table(content: &PlanContent, compared_with: &BTreeMap<String, Pence>, i
 }
 
 /// Everything a version says, as the person may see it.
-fn plan_content(content: &PlanContent, ind: &Indicative, organisations: &BTreeMap<String, String>) -> Markup {
+fn plan_content(
+    content: &PlanContent,
+    ind: &Indicative,
+    organisations: &std::collections::HashMap<allot_domain::OrganisationId, String>,
+) -> Markup {
     let org = |id: Option<allot_domain::OrganisationId>| {
-        id.and_then(|id| organisations.get(&id.to_string()).cloned()).unwrap_or_default()
+        id.and_then(|id| organisations.get(&id).cloned()).unwrap_or_default()
     };
     html! {
         h2 class="govuk-heading-m" { "What we want to achieve" }
@@ -225,16 +229,6 @@ fn plan_content(content: &PlanContent, ind: &Indicative, organisations: &BTreeMa
     }
 }
 
-async fn organisation_names(state: &AppState, caller: &Caller) -> Result<BTreeMap<String, String>, Problem> {
-    Ok(state
-        .store
-        .organisations(caller.area)
-        .await?
-        .into_iter()
-        .map(|o| (o.id.to_string(), o.name.to_string()))
-        .collect())
-}
-
 /// Who must approve a version, and who has.
 fn signoff(v: &PlanVersion) -> Markup {
     html! {
@@ -278,7 +272,7 @@ pub(crate) async fn show(
 ) -> Result<Markup, Problem> {
     let plan = load(&state, &caller, &id).await?;
     let name = plan.child.details.known_as();
-    let organisations = organisation_names(&state, &caller).await?;
+    let organisations = crate::money::organisation_names(&state, &caller).await?;
     let latest = plan.versions.last();
     let shown = if plan.versions.is_empty() { None } else { Some(plan.version(q.get("version"), |_| true)?) };
     let is_latest = shown.is_some() && shown.map(|v| v.version) == latest.map(|v| v.version);
