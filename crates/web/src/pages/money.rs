@@ -182,23 +182,22 @@ pub(crate) async fn prepare(
         Ok(day) => state.store.prepare_payment_run(caller.area, day, &caller.stamp()).await.map_err(Problem::from),
         Err(e) => Err(Problem::invalid(Invalid::one("date", e))),
     };
-    let runs = state.store.payment_runs(caller.area).await?;
-    Ok(match prepared {
+    let note = match prepared {
         Ok(outcome) => match outcome.run {
-            Some(run) => Redirect::to(&format!("/payments/{}", run.id)).into_response(),
-            None => {
-                let mut note = "Nothing new is due by that day: no run was prepared.".to_owned();
-                if !outcome.held.is_empty() {
-                    note.push_str(&format!(
-                        " {} payment(s) are held back until their bank details are confirmed.",
-                        outcome.held.len()
-                    ));
-                }
-                runs_page(&ctx, &caller, &runs, &fields, &[], Some(note)).into_response()
-            }
+            Some(run) => return Ok(Redirect::to(&format!("/payments/{}", run.id)).into_response()),
+            None if outcome.held.is_empty() => "Nothing new is due by that day: no run was prepared.".to_owned(),
+            None => format!(
+                "Nothing new is due by that day: no run was prepared. {} payment(s) are held back until their bank details are confirmed.",
+                outcome.held.len()
+            ),
         },
-        Err(problem) => refused(|errors| runs_page(&ctx, &caller, &runs, &fields, errors, None), problem),
-    })
+        Err(problem) => {
+            let runs = state.store.payment_runs(caller.area).await?;
+            return Ok(refused(|errors| runs_page(&ctx, &caller, &runs, &fields, errors, None), problem));
+        }
+    };
+    let runs = state.store.payment_runs(caller.area).await?;
+    Ok(runs_page(&ctx, &caller, &runs, &fields, &[], Some(note)).into_response())
 }
 
 pub(crate) async fn run_page(
@@ -258,7 +257,6 @@ pub(crate) async fn release(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, Problem> {
-    let r = run(&state, &caller, &id).await?;
-    let released = state.store.release_payment_run(caller.area, r.id, &caller.stamp()).await?;
+    let released = state.store.release_payment_run(caller.area, parse_id(&id)?, &caller.stamp()).await?;
     Ok(Redirect::to(&format!("/payments/{}?done=released", released.id)).into_response())
 }
