@@ -396,6 +396,12 @@ try {
     await press(page, 'Confirm the decision')
     const text = await mainText(page)
     check(text.includes('Your decision has been recorded') && text.includes('Approved by'), 'the plan is approved')
+    await page.goto(`${fixture.base}/children/${fixture.children.mine}`)
+    await press(page, 'Who has looked at this record')
+    const looks = await mainText(page)
+    check(looks.includes('Looked at support plan') && looks.includes('Approve'), 'the manager sees who has looked at the plan and the decision made')
+    await accessible(page, 'who has looked at this record')
+    await screenshot(page, 'access-log')
     await context.close()
   }
   {

@@ -9,9 +9,14 @@ use std::str::FromStr;
 /// The calendar date in England at instant `at` (UK civil time, so the
 /// day turns over at midnight in London, summer time included).
 pub fn date_in_england(at: jiff::Timestamp) -> Date {
+    time_in_england(at).date()
+}
+
+/// The clock time in England at instant `at`, summer time included.
+pub fn time_in_england(at: jiff::Timestamp) -> jiff::civil::DateTime {
     static LONDON: std::sync::LazyLock<jiff::tz::TimeZone> =
         std::sync::LazyLock::new(|| jiff::tz::TimeZone::get("Europe/London").expect("bundled time zone database"));
-    at.to_zoned(LONDON.clone()).date()
+    at.to_zoned(LONDON.clone()).datetime()
 }
 
 /// Parses an ISO date (`2026-04-01`).
@@ -189,6 +194,8 @@ mod tests {
         assert_eq!(date_in_england(summer), date(2026, 7, 2));
         let winter: jiff::Timestamp = "2026-12-01T23:30:00Z".parse().unwrap();
         assert_eq!(date_in_england(winter), date(2026, 12, 1));
+        assert_eq!(time_in_england(summer).time(), jiff::civil::time(0, 30, 0, 0));
+        assert_eq!(time_in_england(winter).time(), jiff::civil::time(23, 30, 0, 0));
     }
 
     #[test]

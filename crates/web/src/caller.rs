@@ -183,7 +183,7 @@ fn entry(
     id: &str,
     action: &str,
     outcome: Outcome,
-    route: &str,
+    detail: &str,
 ) -> AuditEntry {
     AuditEntry {
         at: now,
@@ -194,7 +194,7 @@ fn entry(
         entity_id: id.to_owned(),
         action: action.to_owned(),
         outcome,
-        detail: serde_json::json!({ "route": route }).to_string(),
+        detail: detail.to_owned(),
     }
 }
 
@@ -221,8 +221,14 @@ pub(crate) async fn enforce(State(g): State<RouteGuards>, request: Request, next
         .ok()
         .and_then(|params| params.iter().find(|(k, _)| *k == "id").map(|(_, v)| v.to_owned()))
         .unwrap_or_default();
+    let section = match guard.access {
+        Access::Child(section, _) | Access::ChildOf(_, section, _) => Some(section),
+        _ => None,
+    };
+    // The part of the record too, so "who has looked" can say what they opened.
+    let detail = serde_json::json!({ "route": route, "section": section.map(Section::code) }).to_string();
     let refuse = |child: Option<ChildId>, problem: Problem| {
-        let e = entry(&caller, now, child, &raw_id, "attempt", Outcome::Refused, &route);
+        let e = entry(&caller, now, child, &raw_id, "attempt", Outcome::Refused, &detail);
         let store = state.store.clone();
         let area = caller.area;
         async move {
@@ -293,7 +299,7 @@ pub(crate) async fn enforce(State(g): State<RouteGuards>, request: Request, next
     if let Some((id, Op::Read)) = child
         && response.status().is_success()
     {
-        let e = entry(&caller, now, Some(id), &id.to_string(), "read", Outcome::Allowed, &route);
+        let e = entry(&caller, now, Some(id), &id.to_string(), "read", Outcome::Allowed, &detail);
         if state.store.record_audit(caller.area, vec![e]).await.is_err() {
             // No record of the look, no look.
             return Problem::unavailable().into_response();

@@ -269,6 +269,9 @@ pub(crate) async fn child(
             @if reads(Section::Pathway) {
                 li { a class="govuk-link" href={ "/children/" (id) "/review-requests" } { "Asking for a decision to be reviewed" } }
             }
+            @if reads(Section::AccessLog) {
+                li { a class="govuk-link" href={ "/children/" (id) "/access-log" } { "Who has looked at this record" } }
+            }
         }
         h2 class="govuk-heading-m" { "Summary" }
         (summary(&v))

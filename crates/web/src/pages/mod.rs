@@ -9,6 +9,7 @@
 //! service"), so the guard's one answer for a record that is not there and
 //! one the person may not see is one page too.
 
+mod access_log;
 mod assets;
 mod budget;
 pub(crate) mod components;
@@ -136,6 +137,7 @@ pub(crate) fn routes() -> Vec<ApiRoute> {
         ),
         page("/approvals", get(plan::approvals), &[("get", Guard::area(AreaAction::Approvals))]),
         page("/children/{id}/money", get(money::child_money), &[("get", Guard::read(Section::Money))]),
+        page("/children/{id}/access-log", get(access_log::access_log), &[("get", Guard::read(Section::AccessLog))]),
         page(
             "/payments",
             get(money::runs).post(money::prepare),

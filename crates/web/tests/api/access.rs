@@ -330,6 +330,7 @@ fn matrix() -> BTreeMap<&'static str, &'static str> {
         ("POST /children/{id}/review-requests", family_and_case_holders),
         ("GET /approvals", approvers),
         ("GET /children/{id}/money", money_readers),
+        ("GET /children/{id}/access-log", "team_manager group_manager head_of_service auditor"),
         ("GET /payments", "finance_officer"),
         ("POST /payments", "finance_officer"),
         ("GET /payments/{id}", "finance_officer"),

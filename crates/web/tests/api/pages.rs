@@ -13,6 +13,7 @@ on_both_engines!(
     signing_in_and_out_with_the_form,
     every_response_carries_the_security_headers,
     another_childs_page_looks_like_a_missing_one,
+    a_manager_sees_who_has_looked_a_page_at_a_time,
 );
 
 /// A browser: keeps cookies, does not follow redirects (they are checked).
@@ -236,4 +237,65 @@ async fn another_childs_page_looks_like_a_missing_one(db: TestDatabase) {
             .any(|e| e.entry.actor == "parent@family.example" && e.entry.entity_id == id && e.entry.action == action)
     };
     assert!(by_parent(&mine, "read") && by_parent(&theirs, "attempt"));
+}
+
+async fn a_manager_sees_who_has_looked_a_page_at_a_time(db: TestDatabase) {
+    let app = spawn(db).await;
+    let (_, child) = app.post("/api/v1/children", amara()).await;
+    let id = child["id"].as_str().unwrap().to_owned();
+    let parent = app
+        .person(
+            "parent@family.example",
+            Role::ParentCarer,
+            Who { children: vec![id.parse().unwrap()], ..Who::default() },
+        )
+        .await;
+    let south = Who {
+        organisation: Some(app.council),
+        professional: Some(app.caseworkers[1]),
+        teams: vec!["SEN South"],
+        ..Who::default()
+    };
+    let other_team = app.person("cara@council.example", Role::Caseworker, south).await;
+    // 2 entries for adding the child, 1 refused look, then 110 looks: two pages.
+    assert_eq!(
+        app.send_as(&other_team, reqwest::Method::GET, &format!("/api/v1/children/{id}/family"), None).await.0,
+        404
+    );
+    for _ in 0..110 {
+        assert_eq!(app.send_as(&parent, reqwest::Method::GET, &format!("/api/v1/children/{id}"), None).await.0, 200);
+    }
+    let manager = Who { organisation: Some(app.council), teams: vec!["SEN North"], ..Who::default() };
+    add_user(app.store.as_ref(), app.area, "tess@council.example", Role::TeamManager, manager).await;
+    let client = browser();
+    sign_in(&app, &client, "tess@council.example").await;
+    let record = client.get(format!("{}/children/{id}", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(record.contains(&format!("href=\"/children/{id}/access-log\">Who has looked at this record")), "{record}");
+
+    let first = client.get(format!("{}/children/{id}/access-log", app.base)).send().await.unwrap();
+    assert_eq!(first.status(), 200);
+    let first = first.text().await.unwrap();
+    let trail = app.store.audit_entries(app.area, Some(id.parse().unwrap()), 0, 1000).await.unwrap();
+    let when =
+        |n: usize| allot_domain::dates::time_in_england(trail[n].entry.at).strftime("%-d %B %Y, %H:%M").to_string();
+    assert!(first.contains("100 entries, oldest first"), "{first}");
+    assert!(first.contains(&format!("<td class=\"govuk-table__cell\">{}</td><td class=\"govuk-table__cell\">Test Caseworker (asha@council.example), Caseworker</td><td class=\"govuk-table__cell\">Added child</td>", when(0))), "{first}");
+    assert!(first.contains("Caseworker</td><td class=\"govuk-table__cell\">Assign lead professional</td>"), "{first}");
+    assert!(first.contains("Test Caseworker (cara@council.example), Caseworker</td><td class=\"govuk-table__cell\">Tried to open family and contacts</td>"), "{first}");
+    assert!(first.contains("Refused</strong>"));
+    assert!(first.contains("Test Parent or carer (parent@family.example), Parent or carer</td><td class=\"govuk-table__cell\">Looked at the child's record</td>"));
+    assert_eq!(first.matches("<tr class=\"govuk-table__row\">").count(), 101, "a heading row and 100 entries");
+    let next = format!("/children/{id}/access-log?after={}", trail[99].seq);
+    assert_eq!(trail.len(), 115, "113 entries, the manager opening the record and this page");
+    assert!(first.contains(&format!("href=\"{next}\">Later entries")), "{first}");
+
+    // The second page: the last 15 (13 looks by the parent, then the
+    // manager opening the record and the first page), and the way back.
+    let second = client.get(format!("{}{next}", app.base)).send().await.unwrap().text().await.unwrap();
+    assert_eq!(second.matches("<tr class=\"govuk-table__row\">").count(), 1 + 15, "{second}");
+    assert!(second.contains("Test Team manager (tess@council.example), Team manager</td><td class=\"govuk-table__cell\">Looked at who has looked at the record</td>"), "{second}");
+    assert!(!second.contains("Later entries") && second.contains("Back to the first entries"));
+    // A made-up place in the trail is a page that is not there.
+    let bad = client.get(format!("{}/children/{id}/access-log?after=soon", app.base)).send().await.unwrap();
+    assert_eq!(bad.status(), 404);
 }
