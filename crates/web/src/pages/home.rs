@@ -272,6 +272,9 @@ pub(crate) async fn child(
             @if reads(Section::AccessLog) {
                 li { a class="govuk-link" href={ "/children/" (id) "/access-log" } { "Who has looked at this record" } }
             }
+            @if reads(Section::SubjectAccess) {
+                li { a class="govuk-link" href={ "/api/v1/children/" (id) "/subject-access?format=html" } { "Everything held about " (name) ", for a subject access request" } }
+            }
         }
         h2 class="govuk-heading-m" { "Summary" }
         (summary(&v))

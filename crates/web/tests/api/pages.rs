@@ -13,7 +13,7 @@ on_both_engines!(
     signing_in_and_out_with_the_form,
     every_response_carries_the_security_headers,
     another_childs_page_looks_like_a_missing_one,
-    a_manager_sees_who_has_looked_a_page_at_a_time,
+    who_has_looked_and_everything_held_are_pages_for_those_allowed,
 );
 
 /// A browser: keeps cookies, does not follow redirects (they are checked).
@@ -239,7 +239,7 @@ async fn another_childs_page_looks_like_a_missing_one(db: TestDatabase) {
     assert!(by_parent(&mine, "read") && by_parent(&theirs, "attempt"));
 }
 
-async fn a_manager_sees_who_has_looked_a_page_at_a_time(db: TestDatabase) {
+async fn who_has_looked_and_everything_held_are_pages_for_those_allowed(db: TestDatabase) {
     let app = spawn(db).await;
     let (_, child) = app.post("/api/v1/children", amara()).await;
     let id = child["id"].as_str().unwrap().to_owned();
@@ -298,4 +298,15 @@ async fn a_manager_sees_who_has_looked_a_page_at_a_time(db: TestDatabase) {
     // A made-up place in the trail is a page that is not there.
     let bad = client.get(format!("{}/children/{id}/access-log?after=soon", app.base)).send().await.unwrap();
     assert_eq!(bad.status(), 404);
+
+    // The head of service also has the subject access bundle, as a page.
+    let head = Who { organisation: Some(app.council), ..Who::default() };
+    add_user(app.store.as_ref(), app.area, "hana@council.example", Role::HeadOfService, head).await;
+    let client = browser();
+    sign_in(&app, &client, "hana@council.example").await;
+    let record = client.get(format!("{}/children/{id}", app.base)).send().await.unwrap().text().await.unwrap();
+    let bundle = format!("/api/v1/children/{id}/subject-access?format=html");
+    assert!(record.contains(&format!("href=\"{bundle}\">Everything held about Mara Okafor")), "{record}");
+    let page = client.get(format!("{}{bundle}", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Everything Allot holds about this child") && page.contains("Amara Grace"), "{page}");
 }
