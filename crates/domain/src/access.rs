@@ -209,6 +209,10 @@ code_list!(
         /// and direct-payment audits. Finance changes it (putting spend
         /// against items, audits) with those who hold the case.
         Money = "money", "Money";
+        /// Receipts for what a direct payment bought: the family sends
+        /// them, those who hold the case too; whoever reads the money
+        /// reads them.
+        Receipts = "receipts", "Receipts";
     }
 );
 
@@ -225,9 +229,9 @@ pub fn section_allowed(role: Role, section: Section, op: Op) -> bool {
     let manager = matches!(role, Role::TeamManager | Role::GroupManager | Role::HeadOfService);
     match (role, op) {
         (Role::ParentCarer | Role::YoungPerson, Op::Read) => {
-            matches!(section, Record | Family | Consent | LeadProfessional | Budget | Plan | Pathway | Money)
+            matches!(section, Record | Family | Consent | LeadProfessional | Budget | Plan | Pathway | Money | Receipts)
         }
-        (Role::ParentCarer | Role::YoungPerson, Op::Change) => matches!(section, Challenge | CoSign),
+        (Role::ParentCarer | Role::YoungPerson, Op::Change) => matches!(section, Challenge | CoSign | Receipts),
         (Role::Caseworker | Role::TeamManager | Role::GroupManager | Role::HeadOfService, Op::Read) => match section {
             AccessLog => role != Role::Caseworker,
             SubjectAccess => role == Role::HeadOfService,
@@ -237,14 +241,16 @@ pub fn section_allowed(role: Role, section: Section, op: Op) -> bool {
         (Role::Caseworker | Role::TeamManager | Role::GroupManager | Role::HeadOfService, Op::Change) => {
             match section {
                 Record | Family | Consent | LeadProfessional | Budget | Plan | Pathway | Casework | Challenge
-                | CoSign | Money => true,
+                | CoSign | Money | Receipts => true,
                 Signoff | Gates => manager,
                 History | AccessLog | SubjectAccess => false,
             }
         }
-        (Role::NhsBudgetLead, Op::Read) => matches!(section, Record | Consent | Budget | Plan | Pathway | Money),
+        (Role::NhsBudgetLead, Op::Read) => {
+            matches!(section, Record | Consent | Budget | Plan | Pathway | Money | Receipts)
+        }
         (Role::NhsBudgetLead, Op::Change) => section == Signoff,
-        (Role::FinanceOfficer, Op::Read) => matches!(section, Record | Budget | Plan | Money),
+        (Role::FinanceOfficer, Op::Read) => matches!(section, Record | Budget | Plan | Money | Receipts),
         (Role::FinanceOfficer, Op::Change) => section == Money,
         (Role::SchoolSenco, Op::Read) => matches!(section, Record | Budget | Plan),
         (Role::ProviderStaff, Op::Read) => matches!(section, Record | Plan),
@@ -506,7 +512,7 @@ mod tests {
                     Section::History | Section::AccessLog | Section::SubjectAccess => false,
                     Section::Signoff => manager || *role == Role::NhsBudgetLead,
                     Section::Gates => manager,
-                    Section::Challenge | Section::CoSign => case_holder || role.is_family(),
+                    Section::Challenge | Section::CoSign | Section::Receipts => case_holder || role.is_family(),
                     Section::Money => case_holder || *role == Role::FinanceOfficer,
                     _ => case_holder,
                 };

@@ -121,6 +121,10 @@ id_type!(
     /// An audit of a child's direct payment.
     DpAuditId
 );
+id_type!(
+    /// A receipt a family sent for something bought with the direct payment.
+    ReceiptId
+);
 
 impl TransferId {
     /// The id of a transfer that follows from a fact (an instalment of a

@@ -18,6 +18,7 @@ mod migrate;
 mod money;
 mod monitoring;
 mod pathway;
+mod receipts;
 mod rows;
 mod spend;
 mod sql;
@@ -41,13 +42,14 @@ use allot_domain::family::{FamilyMember, FamilyMemberDetails};
 use allot_domain::finance::bank::{BankChange, BankDetails};
 use allot_domain::finance::dp_audit::AuditEvent;
 use allot_domain::finance::ledger::{AccountKey, Applied, Balances, Transfer, TransferError};
+use allot_domain::finance::receipt::{Receipt, ReceiptDetails, ReceiptFile};
 use allot_domain::finance::run::{Held, RunStatus};
 use allot_domain::finance::settings::FinanceSettings;
 use allot_domain::finance::spend::{LearnedField, StatementFormat};
 use allot_domain::finance::statement::ChildMoney;
-use allot_domain::ids::DpAuditId;
 use allot_domain::ids::PaymentRunId;
 use allot_domain::ids::RasPolicyId;
+use allot_domain::ids::{DpAuditId, ReceiptId};
 use allot_domain::ids::{InvolvementId, UserId};
 use allot_domain::involvement::{Involvement, InvolvementDetails};
 use allot_domain::organisation::{Area, Organisation};
@@ -684,4 +686,19 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> StoreResult<DpAudit>;
     /// A child's direct-payment audits, oldest first.
     async fn dp_audits(&self, area: AreaId, child: ChildId) -> StoreResult<Vec<DpAudit>>;
+
+    // Receipts
+    /// Keeps a receipt sent for a child, with its file.
+    async fn add_receipt(
+        &self,
+        area: AreaId,
+        child: ChildId,
+        details: &ReceiptDetails,
+        file: &ReceiptFile,
+        stamp: &Stamp,
+    ) -> StoreResult<Receipt>;
+    /// A child's receipts, latest spend first, without their files.
+    async fn receipts(&self, area: AreaId, child: ChildId) -> StoreResult<Vec<Receipt>>;
+    /// One of a child's receipts and its file.
+    async fn receipt_file(&self, area: AreaId, child: ChildId, id: ReceiptId) -> StoreResult<(Receipt, Vec<u8>)>;
 }

@@ -14,6 +14,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (5, "pathway", include_str!("../migrations/sqlite/0005_pathway.sql")),
     (6, "money", include_str!("../migrations/sqlite/0006_money.sql")),
     (7, "spend", include_str!("../migrations/sqlite/0007_spend.sql")),
+    (8, "receipts", include_str!("../migrations/sqlite/0008_receipts.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
@@ -23,6 +24,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (5, "pathway", include_str!("../migrations/postgres/0005_pathway.sql")),
     (6, "money", include_str!("../migrations/postgres/0006_money.sql")),
     (7, "spend", include_str!("../migrations/postgres/0007_spend.sql")),
+    (8, "receipts", include_str!("../migrations/postgres/0008_receipts.sql")),
 ];
 
 /// The migration that turns the change log into the audit trail: the

@@ -7,7 +7,7 @@ use crate::{
     StoredEvent, StoredTransfer, access, audit, migrate,
 };
 use crate::{DirectPaymentReview, DpAudit, SpendChunk, SpendImported, SpendLineRef, StoredSpend};
-use crate::{money, monitoring, pathway, spend};
+use crate::{money, monitoring, pathway, receipts, spend};
 use allot_domain::access::ChildFacts;
 use allot_domain::access::ChildScope;
 use allot_domain::audit::{AuditEntry, Checkpoint, SealedEntry};
@@ -18,9 +18,11 @@ use allot_domain::family::{FamilyMember, FamilyMemberDetails};
 use allot_domain::finance::bank::{BankChange, BankDetails};
 use allot_domain::finance::dp_audit::AuditEvent;
 use allot_domain::finance::ledger::{AccountKey, Applied, Balances, Transfer};
+use allot_domain::finance::receipt::{Receipt, ReceiptDetails, ReceiptFile};
 use allot_domain::finance::spend::{LearnedField, StatementFormat};
 use allot_domain::finance::statement::ChildMoney;
 use allot_domain::ids::RasPolicyId;
+use allot_domain::ids::ReceiptId;
 use allot_domain::ids::{DpAuditId, PaymentRunId};
 use allot_domain::ids::{InvolvementId, UserId};
 use allot_domain::involvement::{Involvement, InvolvementDetails};
@@ -547,6 +549,7 @@ impl Store for SqlStore {
             ("user_teams", "user_id IN (SELECT id FROM users WHERE area_id = $1)"),
             ("user_children", "area_id = $1"),
             ("users", "area_id = $1"),
+            ("receipts", "area_id = $1"),
             ("dp_audit_events", "area_id = $1"),
             ("dp_audits", "area_id = $1"),
             ("spend_rules", "area_id = $1"),
@@ -1636,5 +1639,24 @@ impl Store for SqlStore {
 
     async fn dp_audits(&self, area: AreaId, child: ChildId) -> StoreResult<Vec<DpAudit>> {
         monitoring::dp_audits(self, area, child).await
+    }
+
+    async fn add_receipt(
+        &self,
+        area: AreaId,
+        child: ChildId,
+        details: &ReceiptDetails,
+        file: &ReceiptFile,
+        stamp: &Stamp,
+    ) -> StoreResult<Receipt> {
+        receipts::add_receipt(self, area, child, details, file, stamp).await
+    }
+
+    async fn receipts(&self, area: AreaId, child: ChildId) -> StoreResult<Vec<Receipt>> {
+        receipts::receipts(self, area, child).await
+    }
+
+    async fn receipt_file(&self, area: AreaId, child: ChildId, id: ReceiptId) -> StoreResult<(Receipt, Vec<u8>)> {
+        receipts::receipt_file(self, area, child, id).await
     }
 }

@@ -10,6 +10,7 @@ pub mod budget;
 pub mod dp_audit;
 pub mod ledger;
 pub mod monitoring;
+pub mod receipt;
 pub mod reports;
 pub mod run;
 pub mod settings;

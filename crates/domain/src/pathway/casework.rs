@@ -26,7 +26,8 @@ fn text(inv: &mut Invalid, field: &str, value: &Option<String>, missing: &str) -
     required_text(inv, field, value.as_deref(), MAX_TEXT, missing)
 }
 
-fn date(inv: &mut Invalid, field: &str, value: &Option<String>, today: Date) -> Option<Date> {
+/// A date a person typed that cannot be after `today`.
+pub(crate) fn date(inv: &mut Invalid, field: &str, value: &Option<String>, today: Date) -> Option<Date> {
     let d = inv.check(field, parse_date(value.as_deref().unwrap_or("")))?;
     if d > today {
         inv.push(field, "cannot be in the future");

@@ -8,6 +8,7 @@ use allot_domain::finance::bank::{BankChangeStatus, BankDetailsForm};
 use allot_domain::finance::dp_audit::{AuditEvent, AuditStep};
 use allot_domain::finance::ledger::{AccountKey, Applied, Phase, Transfer, TransferError, TransferKind};
 use allot_domain::finance::monitoring::AlertKind;
+use allot_domain::finance::receipt::{ReceiptFile, ReceiptForm, ReceiptKind};
 use allot_domain::finance::run::RunStatus;
 use allot_domain::finance::spend::{Columns, LearnedField, SpendRecord, StatementFormat};
 use allot_domain::ids::{TransferId, UserId};
@@ -28,6 +29,7 @@ on_both_engines!(
     bank_details_change_only_when_a_second_person_confirms,
     spend_is_imported_once_matched_to_items_and_counted_in_the_childs_money,
     a_direct_payment_is_watched_and_money_is_recovered_only_after_a_notice,
+    a_receipt_is_kept_byte_for_byte_and_only_for_its_child,
 );
 
 const SETTINGS: &str = include_str!("../../../../policies/example-finance.toml");
@@ -445,4 +447,40 @@ async fn a_direct_payment_is_watched_and_money_is_recovered_only_after_a_notice(
     let closed = AuditEvent::Closed { on: today, outcome: "x".into() };
     let elsewhere = store.record_dp_audit_event(other, audit.id, &closed, &stamp("x")).await;
     assert!(matches!(elsewhere, Err(StoreError::NotFound)));
+}
+
+async fn a_receipt_is_kept_byte_for_byte_and_only_for_its_child(db: TestDatabase) {
+    let store = db.store().await;
+    let (area, c) = agreed_child(&store, "E06000001").await;
+    let other = store.create_child(area, &child("A-2", "Bo", "Ng", "2013-05-01"), &stamp("asha")).await.unwrap().id;
+    let mut photo = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    photo.extend((0..=255u8).cycle().take(100_000));
+    let file = ReceiptFile::parse("IMG_0001.jpg", photo.clone()).unwrap();
+    let details = ReceiptForm {
+        spent_on: Some("2026-11-02".into()),
+        amount: Some("37.50".into()),
+        what: Some("Swimming lessons, November".into()),
+        item: None,
+    }
+    .parse(date(2026, 11, 22), &[])
+    .unwrap();
+    let kept = store.add_receipt(area, c, &details, &file, &stamp("parent")).await.unwrap();
+    assert_eq!(
+        (kept.details.amount, kept.size_bytes, kept.kind, kept.file_name.as_str(), kept.sent_by.as_str()),
+        (Pence::new(3_750), 100_004, ReceiptKind::Jpeg, "IMG_0001.jpg", "parent")
+    );
+    assert_eq!(store.receipts(area, c).await.unwrap(), vec![kept.clone()]);
+    let (read, bytes) = store.receipt_file(area, c, kept.id).await.unwrap();
+    assert_eq!((read, bytes), (kept.clone(), photo), "the file comes back exactly as sent");
+    // Another child's address for it, or another area: not there.
+    assert!(matches!(store.receipt_file(area, other, kept.id).await, Err(StoreError::NotFound)));
+    assert!(store.receipts(area, other).await.unwrap().is_empty());
+    let (elsewhere, _, _) = area_with_staff(&store, "E06000002").await;
+    assert!(matches!(store.receipts(elsewhere, c).await, Err(StoreError::NotFound)));
+    assert!(matches!(store.add_receipt(elsewhere, c, &details, &file, &stamp("x")).await, Err(StoreError::NotFound)));
+    // Its sending is in the trail, without the file.
+    let trail = store.audit_entries(area, Some(c), 0, 1000).await.unwrap();
+    let sent = trail.iter().find(|e| e.entry.entity == "receipt").expect("the receipt in the trail");
+    assert_eq!((sent.entry.action.as_str(), sent.entry.actor.as_str()), ("create", "parent"));
+    assert!(sent.entry.detail.contains("\"amount_pence\":3750") && !sent.entry.detail.contains("Swimming"));
 }
