@@ -503,6 +503,7 @@ pub fn routes() -> Vec<ApiRoute> {
     .into_iter()
     .chain(crate::pathway::routes())
     .chain(crate::money::routes())
+    .chain(crate::receipts::routes())
     .chain(crate::pages::routes())
     .collect()
 }

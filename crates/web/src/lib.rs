@@ -21,6 +21,7 @@ mod pages;
 mod pathway;
 mod problem;
 mod ras;
+mod receipts;
 mod users;
 
 pub use api::{ApiRoute, routes};

@@ -33,6 +33,11 @@ pub(crate) fn ok(schema: &str, description: &str) -> (String, Value) {
         "text" => json!({ "text/plain": { "schema": { "type": "string" } } }),
         "object" => json!({ "application/json": { "schema": { "type": "object" } } }),
         "html" => json!({ "text/html": { "schema": { "type": "string" } } }),
+        // A file someone sent (a receipt): one of the kinds Allot accepts.
+        "file" => {
+            let binary = json!({ "schema": { "type": "string", "format": "binary" } });
+            json!({ "application/pdf": binary, "image/jpeg": binary, "image/png": binary })
+        }
         "empty" => json!({}),
         name => json!({ "application/json": { "schema": { "$ref": format!("#/components/schemas/{name}") } } }),
     };

@@ -51,8 +51,9 @@ impl ReceiptKind {
 /// The file of a receipt, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceiptFile {
-    /// The name it had on the sender's device, without any folders, safe
-    /// to offer back in a download.
+    /// The name it had on the sender's device, without any folders and in
+    /// plain ASCII letters, digits and punctuation, safe to offer back in a
+    /// download's header.
     pub name: String,
     pub kind: ReceiptKind,
     pub bytes: Vec<u8>,
@@ -72,7 +73,7 @@ impl ReceiptFile {
         let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
         let mut safe: String = base
             .chars()
-            .filter(|c| c.is_alphanumeric() || matches!(c, ' ' | '.' | '-' | '_' | '(' | ')'))
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '.' | '-' | '_' | '(' | ')'))
             .take(MAX_NAME)
             .collect::<String>()
             .trim()
@@ -222,6 +223,7 @@ mod tests {
         let png = ReceiptFile::parse("<script>.png", b"\x89PNG\r\n\x1a\nIHDR".to_vec()).unwrap();
         assert_eq!((png.name.as_str(), png.kind), ("script.png", ReceiptKind::Png));
         assert_eq!(ReceiptFile::parse("...", b"%PDF-".to_vec()).unwrap().name, "receipt.pdf");
+        assert_eq!(ReceiptFile::parse("café\"\r\n.pdf", b"%PDF-".to_vec()).unwrap().name, "caf.pdf");
         let renamed = ReceiptFile::parse("receipt.pdf", b"MZ\x90\x00 a program".to_vec()).unwrap_err();
         assert_eq!(renamed.0[0].message, "the file must be a PDF, a JPEG photo or a PNG image");
         assert_eq!(ReceiptFile::parse("a.pdf", vec![]).unwrap_err().0[0].message, "choose the receipt to send");

@@ -314,6 +314,44 @@ impl Render for Input {
     }
 }
 
+/// A field for choosing a file. Browsers never fill it in again, so a form
+/// sent back with errors asks for the file again.
+#[derive(Debug, Clone, Default)]
+pub struct FileUpload {
+    pub id: Option<String>,
+    pub name: String,
+    pub label: Option<Label>,
+    pub hint: Option<Content>,
+    pub error: Option<Content>,
+    /// The kinds of file the chooser offers, like `.pdf,.jpg`.
+    pub accept: Option<String>,
+    /// The enhanced drop zone GOV.UK Frontend's script adds.
+    pub javascript: bool,
+}
+
+impl Render for FileUpload {
+    fn render(&self) -> Markup {
+        let id = self.id.clone().unwrap_or_else(|| self.name.clone());
+        let d = Described::new(&id, &self.hint, &self.error);
+        let input = html! {
+            input class={ "govuk-file-upload" @if self.error.is_some() { " govuk-file-upload--error" } } id=(id)
+                name=(self.name) type="file" aria-describedby=[&d.by] accept=[&self.accept];
+        };
+        form_group(
+            self.error.is_some(),
+            html! {
+                @if let Some(label) = label_for(&self.label, &id) { (label) }
+                (d.render(&self.hint, &self.error))
+                @if self.javascript {
+                    div class="govuk-file-upload-wrapper" data-module="govuk-file-upload" { (input) }
+                } @else {
+                    (input)
+                }
+            },
+        )
+    }
+}
+
 /// A field for a few lines of text.
 #[derive(Debug, Clone, Default)]
 pub struct Textarea {
@@ -708,6 +746,7 @@ mod tests {
             "tag" => include_str!("fixtures/tag.json"),
             "warning-text" => include_str!("fixtures/warning-text.json"),
             "notification-banner" => include_str!("fixtures/notification-banner.json"),
+            "file-upload" => include_str!("fixtures/file-upload.json"),
             other => panic!("no fixtures for {other}"),
         };
         let doc: Value = serde_json::from_str(text).unwrap();
@@ -1126,6 +1165,29 @@ mod tests {
                             }
                             .render()
                         })
+                }),
+            ),
+            (
+                "file-upload",
+                check("file-upload", |o| {
+                    let part_ok = |k: &str| o[k].is_null() || only(&o[k], &["text", "html"]);
+                    let attributes_ok = o["attributes"].is_null() || only(&o["attributes"], &["accept"]);
+                    (only(o, &["id", "name", "label", "hint", "errorMessage", "attributes", "javascript"])
+                        && only(&o["label"], &["text", "html", "classes", "isPageHeading"])
+                        && attributes_ok
+                        && ["hint", "errorMessage"].into_iter().all(part_ok))
+                    .then(|| {
+                        FileUpload {
+                            id: s(&o["id"]),
+                            name: s(&o["name"]).unwrap_or_default(),
+                            label: label_of(&o["label"]),
+                            hint: content(&o["hint"], "text", "html"),
+                            error: content(&o["errorMessage"], "text", "html"),
+                            accept: s(&o["attributes"]["accept"]),
+                            javascript: o["javascript"].as_bool().unwrap_or(false),
+                        }
+                        .render()
+                    })
                 }),
             ),
             (

@@ -17,6 +17,7 @@ mod home;
 mod info;
 mod money;
 mod plan;
+mod receipts;
 mod signin;
 
 use crate::AppState;
@@ -137,6 +138,13 @@ pub(crate) fn routes() -> Vec<ApiRoute> {
         ),
         page("/approvals", get(plan::approvals), &[("get", Guard::area(AreaAction::Approvals))]),
         page("/children/{id}/money", get(money::child_money), &[("get", Guard::read(Section::Money))]),
+        page(
+            "/children/{id}/receipts",
+            get(receipts::receipts)
+                .post(receipts::send)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::receipts::RECEIPT_FORM_LIMIT)),
+            &[("get", Guard::read(Section::Receipts)), ("post", Guard::change(Section::Receipts))],
+        ),
         page("/children/{id}/access-log", get(access_log::access_log), &[("get", Guard::read(Section::AccessLog))]),
         page(
             "/payments",
@@ -417,15 +425,14 @@ pub(crate) async fn page_layer(request: Request, next: Next) -> Response {
     let asked_for = request.uri().path_and_query().map_or("/".to_owned(), |p| p.as_str().to_owned());
     let method = request.method().clone();
     let nonce = Nonce::of(request.extensions());
-    let is_form = method == Method::POST
-        && request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let (request, sent) = if is_form {
+    let content_type =
+        request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let is_form = method == Method::POST && content_type.starts_with("application/x-www-form-urlencoded");
+    let is_upload = method == Method::POST && content_type.starts_with("multipart/form-data");
+    let (request, sent) = if is_form || is_upload {
         let (mut parts, body) = request.into_parts();
-        let Ok(bytes) = axum::body::to_bytes(body, FORM_LIMIT).await else {
+        let limit = if is_upload { crate::receipts::RECEIPT_FORM_LIMIT } else { FORM_LIMIT };
+        let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
             let ctx = Ctx { nonce, caller: None, path: String::new() };
             return problem_page(
                 &ctx,
@@ -435,7 +442,11 @@ pub(crate) async fn page_layer(request: Request, next: Next) -> Response {
                 true,
             );
         };
-        let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+        let fields: Vec<(String, String)> = if is_upload {
+            fields_before_the_file(&content_type, bytes.clone()).await
+        } else {
+            serde_urlencoded::from_bytes(&bytes).unwrap_or_default()
+        };
         for (field, header) in [("csrf_token", CSRF_HEADER), ("security_code", SECURITY_CODE_HEADER)] {
             if let Some((_, value)) = fields.iter().find(|(k, _)| k == field)
                 && let Ok(value) = HeaderValue::from_str(value.trim())
@@ -472,6 +483,28 @@ pub(crate) async fn page_layer(request: Request, next: Next) -> Response {
         return confirm_page(&ctx, &asked_for, &sent, &errors);
     }
     problem_page(&ctx, status, kind, problem["detail"].as_str().unwrap_or_default(), method != Method::GET)
+}
+
+/// The text fields of a form with a file, up to the file: a page puts its
+/// `csrf_token` first, and the file is left for the handler to read.
+async fn fields_before_the_file(content_type: &str, bytes: axum::body::Bytes) -> Vec<(String, String)> {
+    use axum::extract::{FromRequest, Multipart};
+    let Ok(request) = Request::builder().header(header::CONTENT_TYPE, content_type).body(Body::from(bytes)) else {
+        return Vec::new();
+    };
+    let Ok(mut form) = Multipart::from_request(request, &()).await else { return Vec::new() };
+    let mut fields = Vec::new();
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.file_name().is_some() {
+            break;
+        }
+        let name = field.name().unwrap_or_default().to_owned();
+        match field.text().await {
+            Ok(text) => fields.push((name, text)),
+            Err(_) => break,
+        }
+    }
+    fields
 }
 
 /// "Confirm it is you": asks for a code from the authenticator app before a

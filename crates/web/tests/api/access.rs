@@ -55,6 +55,22 @@ struct Ids {
     consent: String,
     involvement: String,
     user: String,
+    receipt: String,
+}
+
+/// A receipt for `child`, as its family would send it.
+async fn receipt(store: &dyn Store, area: allot_domain::AreaId, child: &str) -> String {
+    use allot_domain::finance::receipt::{ReceiptFile, ReceiptForm};
+    let form = ReceiptForm {
+        spent_on: Some("2026-11-01".into()),
+        amount: Some("12.00".into()),
+        what: Some("Bus fares".into()),
+        item: None,
+    };
+    let details = form.parse(jiff::civil::date(2026, 11, 22), &[]).unwrap();
+    let file = ReceiptFile::parse("fares.pdf", b"%PDF-1.4 fares".to_vec()).unwrap();
+    let stamp = allot_domain::Stamp::now(allot_domain::Actor::parse("setup").unwrap());
+    store.add_receipt(area, child.parse().unwrap(), &details, &file, &stamp).await.unwrap().id.to_string()
 }
 
 pub(super) async fn organisation(
@@ -250,14 +266,27 @@ async fn fixture(db: TestDatabase) -> Fixture {
     let user = |name: &str| users.iter().find(|u| u.details.username.as_str() == name).unwrap().id.to_string();
     Fixture {
         run,
-        own: Ids { child, consent, involvement, user: user("asha@council.example") },
+        own: Ids {
+            receipt: receipt(store, area, &child).await,
+            child,
+            consent,
+            involvement,
+            user: user("asha@council.example"),
+        },
         other: Ids {
+            receipt: receipt(store, area, &other_child).await,
             child: other_child,
             consent: other_consent,
             involvement: other_involvement,
             user: user("cara@council.example"),
         },
-        other_area: Ids { child: b_child, consent: b_consent, involvement: b_involvement, user: b_user_id },
+        other_area: Ids {
+            receipt: receipt(store, b.area, &b_child).await,
+            child: b_child,
+            consent: b_consent,
+            involvement: b_involvement,
+            user: b_user_id,
+        },
         tokens,
         app,
         policy,
@@ -330,6 +359,11 @@ fn matrix() -> BTreeMap<&'static str, &'static str> {
         ("POST /children/{id}/review-requests", family_and_case_holders),
         ("GET /approvals", approvers),
         ("GET /children/{id}/money", money_readers),
+        ("GET /children/{id}/receipts", money_readers),
+        ("POST /children/{id}/receipts", family_and_case_holders),
+        ("GET /api/v1/children/{id}/receipts", money_readers),
+        ("POST /api/v1/children/{id}/receipts", family_and_case_holders),
+        ("GET /api/v1/children/{id}/receipts/{receipt}", money_readers),
         ("GET /children/{id}/access-log", "team_manager group_manager head_of_service auditor"),
         ("GET /payments", "finance_officer"),
         ("POST /payments", "finance_officer"),
@@ -467,7 +501,8 @@ fn path_for(f: &Fixture, template: &str, target: Target) -> Option<String> {
         Target::OtherChild => &f.other,
         Target::OtherArea => &f.other_area,
         Target::Missing => {
-            return Some(template.replace("{id}", &allot_domain::ChildId::new().to_string()));
+            let missing = allot_domain::ChildId::new().to_string();
+            return Some(template.replace("{id}", &missing).replace("{receipt}", &missing));
         }
     };
     let id = if template.starts_with("/api/v1/children/") || template.starts_with("/children/") {
@@ -492,7 +527,7 @@ fn path_for(f: &Fixture, template: &str, target: Target) -> Option<String> {
     } else {
         panic!("the matrix does not know what kind of id {template} takes: add it");
     };
-    Some(template.replace("{id}", id))
+    Some(template.replace("{id}", id).replace("{receipt}", &ids.receipt))
 }
 
 /// Denied is 401 (not signed in), 403 or 404; anything but a 5xx else is

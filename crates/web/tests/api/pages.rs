@@ -14,6 +14,7 @@ on_both_engines!(
     every_response_carries_the_security_headers,
     another_childs_page_looks_like_a_missing_one,
     who_has_looked_and_everything_held_are_pages_for_those_allowed,
+    a_family_sends_a_receipt_and_a_mistake_keeps_what_was_typed,
 );
 
 /// A browser: keeps cookies, does not follow redirects (they are checked).
@@ -309,4 +310,120 @@ async fn who_has_looked_and_everything_held_are_pages_for_those_allowed(db: Test
     assert!(record.contains(&format!("href=\"{bundle}\">Everything held about Mara Okafor")), "{record}");
     let page = client.get(format!("{}{bundle}", app.base)).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Everything Allot holds about this child") && page.contains("Amara Grace"), "{page}");
+}
+
+/// A receipt form as a browser sends it.
+fn receipt_form(
+    csrf: Option<&str>,
+    file: (&str, &[u8]),
+    spent_on: &str,
+    amount: &str,
+    what: &str,
+) -> reqwest::multipart::Form {
+    let mut form = reqwest::multipart::Form::new();
+    if let Some(token) = csrf {
+        form = form.text("csrf_token", token.to_owned());
+    }
+    form.part("file", reqwest::multipart::Part::bytes(file.1.to_vec()).file_name(file.0.to_owned()))
+        .text("spent_on", spent_on.to_owned())
+        .text("amount", amount.to_owned())
+        .text("what", what.to_owned())
+        .text("item", "")
+}
+
+async fn a_family_sends_a_receipt_and_a_mistake_keeps_what_was_typed(db: TestDatabase) {
+    let app = spawn(db).await;
+    let (_, child) = app.post("/api/v1/children", amara()).await;
+    let id: allot_domain::ChildId = child["id"].as_str().unwrap().parse().unwrap();
+    add_user(
+        app.store.as_ref(),
+        app.area,
+        "parent@family.example",
+        Role::ParentCarer,
+        Who { children: vec![id], ..Who::default() },
+    )
+    .await;
+    let client = browser();
+    sign_in(&app, &client, "parent@family.example").await;
+    let record = client.get(format!("{}/children/{id}", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(record.contains(&format!("href=\"/children/{id}/receipts\">Receipts")));
+    let page = client.get(format!("{}/children/{id}/receipts", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("No receipts have been sent yet.") && page.contains("enctype=\"multipart/form-data\""),
+        "{page}"
+    );
+    let csrf = hidden(&page, "csrf_token");
+    let url = format!("{}/children/{id}/receipts", app.base);
+    let today = allot_domain::dates::date_in_england(jiff::Timestamp::now());
+    let yesterday = today.yesterday().unwrap().to_string();
+    let tomorrow = today.tomorrow().unwrap().to_string();
+
+    // A program renamed .pdf, a day to come and a third decimal: all named,
+    // everything typed kept, nothing kept in the store.
+    let bad = receipt_form(Some(&csrf), ("receipt.pdf", b"MZ\x90\x00 a program"), &tomorrow, "12.345", "Swimming");
+    let sent = client.post(&url).multipart(bad).send().await.unwrap();
+    assert_eq!(sent.status(), 422);
+    let html = sent.text().await.unwrap();
+    for error in [
+        "href=\"#file\">The file must be a PDF, a JPEG photo or a PNG image",
+        "href=\"#spent_on\">Cannot be in the future",
+        "href=\"#amount\">An amount can have at most 2 decimal places",
+    ] {
+        assert!(html.contains(error), "{error}: {html}");
+    }
+    for typed in [format!("value=\"{tomorrow}\""), "value=\"12.345\"".to_owned(), "value=\"Swimming\"".to_owned()] {
+        assert!(html.contains(&typed), "{typed} kept: {html}");
+    }
+    // A good file with something else wrong: the page asks for the file again.
+    let photo: Vec<u8> = [0xFF, 0xD8, 0xFF, 0xE0].into_iter().chain((0..=255u8).cycle().take(50_000)).collect();
+    let no_what = receipt_form(Some(&csrf), ("IMG_0001.jpg", &photo), &yesterday, "37.50", " ");
+    let html = client.post(&url).multipart(no_what).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("href=\"#what\">Say what was bought") && html.contains("Choose the file again"), "{html}");
+    // Without the form's token: refused, nothing kept.
+    let forged = client
+        .post(&url)
+        .multipart(receipt_form(None, ("IMG_0001.jpg", &photo), &yesterday, "37.50", "Swimming"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    assert!(app.store.receipts(app.area, id).await.unwrap().is_empty(), "nothing kept from any of these");
+
+    let good = receipt_form(Some(&csrf), ("IMG_0001.jpg", &photo), &yesterday, "£37.50", "Swimming lessons");
+    let sent = client.post(&url).multipart(good).send().await.unwrap();
+    assert_eq!(sent.status(), 303);
+    assert_eq!(sent.headers()[LOCATION], format!("/children/{id}/receipts?done=sent"));
+    let page = client.get(format!("{url}?done=sent")).send().await.unwrap().text().await.unwrap();
+    let kept = app.store.receipts(app.area, id).await.unwrap();
+    assert_eq!(kept.len(), 1);
+    assert!(page.contains("Thank you: your receipt has been sent"));
+    assert!(page.contains("<td class=\"govuk-table__cell\">Swimming lessons</td><td class=\"govuk-table__cell\">Not said</td><td class=\"govuk-table__cell govuk-table__cell--numeric\">£37.50</td>"), "{page}");
+    assert!(page.contains("(JPEG photo, 49 KB)"), "{page}");
+    // The file opens as a download, exactly as sent.
+    let link = format!("/api/v1/children/{id}/receipts/{}", kept[0].id);
+    assert!(page.contains(&format!("href=\"{link}\"")));
+    let file = client.get(format!("{}{link}", app.base)).send().await.unwrap();
+    assert_eq!(file.status(), 200);
+    assert_eq!(file.headers()["content-type"], "image/jpeg");
+    assert_eq!(file.headers()["content-disposition"], "attachment; filename=\"IMG_0001.jpg\"");
+    assert_eq!(file.bytes().await.unwrap().to_vec(), photo);
+
+    // The caseworker sends one through the API, and reads both back.
+    let form = receipt_form(None, ("till.pdf", b"%PDF-1.7 till"), &yesterday, "2.50", "Bus fare");
+    let sent = app
+        .client
+        .post(format!("{}/api/v1/children/{id}/receipts", app.base))
+        .bearer_auth(&app.token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 201);
+    let (status, list) = app.get(&format!("/api/v1/children/{id}/receipts")).await;
+    assert_eq!(status, 200);
+    let amounts: Vec<&str> = list["items"].as_array().unwrap().iter().map(|r| r["amount"].as_str().unwrap()).collect();
+    assert_eq!(amounts.len(), 2);
+    assert!(amounts.contains(&"£2.50") && amounts.contains(&"£37.50"));
+    let (status, not_multipart) = app.post(&format!("/api/v1/children/{id}/receipts"), serde_json::json!({})).await;
+    assert_eq!((status, not_multipart["status"].as_u64()), (400, Some(400)));
 }
