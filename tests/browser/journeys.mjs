@@ -448,6 +448,27 @@ try {
     await page.getByRole('button', { name: 'Release the run' }).click()
     text = await mainText(page)
     check(text.includes('The run has been released'), 'the run is released')
+
+    // Then the family's bank statement: a bad file is reported line by
+    // line and nothing goes in; the corrected file goes in whole.
+    await page.goto(`${fixture.base}/payments`)
+    await page.getByRole('link', { name: 'Import statements and invoices' }).click()
+    await accessible(page, 'statements, none yet')
+    const header = 'account,date,amount,description,merchant,transaction_id\n'
+    const csv = (date) => Buffer.from(`${header}${fixture.children.reference},${date},-12.50,Swim,LEISURE CENTRE,TX-1\n`)
+    await page.getByLabel('Bank statement (Allot\'s layout)').check()
+    await page.getByLabel('The file').setInputFiles({ name: 'november.csv', mimeType: 'text/csv', buffer: csv('2 Nov') })
+    await page.getByRole('button', { name: 'Import the file' }).click()
+    text = await mainText(page)
+    check(text.includes('The file november.csv has 1 problem: nothing was imported') && /2\s+date/.test(text), 'a bad line is named by line and column')
+    check(await page.getByLabel('Bank statement (Allot\'s layout)').isChecked(), 'the kind of file stays chosen')
+    await accessible(page, 'statements, with problems')
+    await page.getByLabel('The file').setInputFiles({ name: 'november.csv', mimeType: 'text/csv', buffer: csv(today) })
+    await page.getByRole('button', { name: 'Import the file' }).click()
+    text = await mainText(page)
+    check(text.includes('november.csv has been imported') && text.includes('1 line: 1 new'), 'the corrected file is imported')
+    await accessible(page, 'statements, imported')
+    await screenshot(page, 'statements')
     await context.close()
 
     const family = await browser.newContext()

@@ -28,7 +28,7 @@ mod url;
 
 pub use access::SessionChange;
 pub use monitoring::{DirectPaymentReview, DpAudit, RecordedAuditEvent};
-pub use spend::{SpendChunk, SpendImported, SpendLineRef, StoredSpend};
+pub use spend::{SpendChunk, SpendImportRecord, SpendImported, SpendLineRef, StoredSpend};
 pub use sql::SqlStore;
 pub use statement_file::import_statement;
 pub use url::{DatabaseUrl, Engine};
@@ -642,6 +642,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         chunks: tokio::sync::mpsc::Receiver<SpendChunk>,
         stamp: &Stamp,
     ) -> StoreResult<SpendImported>;
+    /// The area's latest imports of spend, newest first.
+    async fn spend_imports(&self, area: AreaId, limit: u32) -> StoreResult<Vec<SpendImportRecord>>;
     /// A child's spend in a financial year, by date.
     async fn child_spend(&self, area: AreaId, child: ChildId, year: FinancialYear) -> StoreResult<Vec<StoredSpend>>;
     /// Puts a line of a child's spend against an item of their agreed plan

@@ -49,6 +49,49 @@ pub struct SpendImported {
     pub matched: u64,
 }
 
+/// An import done, as finance looks back on it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SpendImportRecord {
+    pub id: SpendImportId,
+    pub format: StatementFormat,
+    pub file_name: String,
+    pub lines: u64,
+    pub added: u64,
+    pub seen_before: u64,
+    pub matched: u64,
+    pub imported_at: jiff::Timestamp,
+    pub imported_by: String,
+}
+
+pub(crate) async fn spend_imports(db: &SqlStore, area: AreaId, limit: u32) -> StoreResult<Vec<SpendImportRecord>> {
+    let mut conn = db.pool.acquire().await?;
+    let rows = sqlx::query(
+        "SELECT id, format, file_name, lines, added, seen_before, matched, imported_at_ms, imported_by \
+         FROM spend_imports WHERE area_id = $1 ORDER BY imported_at_ms DESC, id LIMIT $2",
+    )
+    .bind(area.to_string())
+    .bind(i64::from(limit))
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let r = Reader { row, table: "spend_imports" };
+            let count = |column: &str| r.int(column).and_then(|n| u64::try_from(n).map_err(|e| r.corrupt(column, e)));
+            Ok(SpendImportRecord {
+                id: r.parsed("id", str::parse)?,
+                format: r.parsed("format", StatementFormat::parse)?,
+                file_name: r.text("file_name")?,
+                lines: count("lines")?,
+                added: count("added")?,
+                seen_before: count("seen_before")?,
+                matched: count("matched")?,
+                imported_at: r.time("imported_at_ms")?,
+                imported_by: r.text("imported_by")?,
+            })
+        })
+        .collect()
+}
+
 /// A line of spend as stored.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct StoredSpend {

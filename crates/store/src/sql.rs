@@ -1641,6 +1641,10 @@ impl Store for SqlStore {
         monitoring::dp_audits(self, area, child).await
     }
 
+    async fn spend_imports(&self, area: AreaId, limit: u32) -> StoreResult<Vec<crate::SpendImportRecord>> {
+        spend::spend_imports(self, area, limit).await
+    }
+
     async fn add_receipt(
         &self,
         area: AreaId,

@@ -22,6 +22,7 @@ mod pathway;
 mod problem;
 mod ras;
 mod receipts;
+mod upload;
 mod users;
 
 pub use api::{ApiRoute, routes};

@@ -6,6 +6,7 @@
 use crate::api::{ApiRoute, parse_id};
 use crate::caller::{Caller, Guard};
 use crate::openapi::{id_param, ok, op};
+use crate::upload::{FILE_FIELD, SentForm, read_form};
 use crate::{AppState, Problem};
 use allot_domain::access::Section;
 use allot_domain::finance::receipt::{MAX_RECEIPT_BYTES, Receipt, ReceiptFile, ReceiptForm};
@@ -19,14 +20,10 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 
 /// The largest receipt form: the file and a little for the other fields.
 /// A file a little over the file limit still gets a field error.
-pub const RECEIPT_FORM_LIMIT: usize = MAX_RECEIPT_BYTES + 1024 * 1024;
-
-/// The one form field that carries the file.
-pub(crate) const FILE_FIELD: &str = "file";
+pub const RECEIPT_FORM_LIMIT: usize = MAX_RECEIPT_BYTES + crate::upload::FORM_SLACK;
 
 pub(crate) fn routes() -> Vec<ApiRoute> {
     let receipt_param =
@@ -87,43 +84,6 @@ pub(crate) fn routes() -> Vec<ApiRoute> {
 pub(crate) async fn plan_items(state: &AppState, caller: &Caller, child: ChildId) -> Result<Vec<ItemMoney>, Problem> {
     let money = state.store.child_money(caller.area, child, FinancialYear::containing(caller.today())).await?;
     Ok(money.streams.into_iter().flat_map(|s| s.items).collect())
-}
-
-/// A multipart form's text fields, and its file (name and bytes) if one
-/// was chosen.
-pub(crate) type SentForm = (BTreeMap<String, String>, Option<(String, Vec<u8>)>);
-
-pub(crate) async fn read_form(multipart: Result<Multipart, MultipartRejection>) -> Result<SentForm, Problem> {
-    let mut multipart = multipart.map_err(|_| {
-        Problem::bad_request("send the receipt as multipart/form-data, the way a browser sends a form with a file")
-    })?;
-    let unreadable = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Problem::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "/problems/too-large",
-                "The file is too large",
-                "A receipt must be smaller than 5 MB. Nothing was saved.",
-            )
-        } else {
-            Problem::bad_request(format!("the form could not be read: {e}"))
-        }
-    };
-    let (mut fields, mut file) = (BTreeMap::new(), None);
-    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == FILE_FIELD {
-            let file_name = field.file_name().unwrap_or_default().to_owned();
-            let bytes = field.bytes().await.map_err(unreadable)?;
-            // A browser sends an empty part when no file was chosen.
-            if !(file_name.is_empty() && bytes.is_empty()) {
-                file = Some((file_name, bytes.to_vec()));
-            }
-        } else {
-            fields.insert(name, field.text().await.map_err(unreadable)?);
-        }
-    }
-    Ok((fields, file))
 }
 
 /// Checks a sent receipt against the child's plan and keeps it. Every

@@ -338,6 +338,16 @@ async fn spend_is_imported_once_matched_to_items_and_counted_in_the_childs_money
     drop(tx);
     let cut = store.import_spend(area, StatementFormat::Generic, "cut.csv", rx, &stamp("finance")).await;
     assert!(matches!(cut, Err(StoreError::Refused(_))), "{cut:?}");
+    // Finance looks back: the three imports (newest first, though these
+    // may share a millisecond), and none of the refused ones.
+    let imports = store.spend_imports(area, 10).await.unwrap();
+    let mut counts: Vec<(u64, u64, u64)> = imports.iter().map(|i| (i.added, i.seen_before, i.matched)).collect();
+    counts.sort();
+    assert_eq!(counts, [(0, 3, 0), (1, 2, 1), (3, 0, 1)]);
+    assert!(imports.windows(2).all(|w| w[0].imported_at >= w[1].imported_at));
+    let kept = imports.iter().find(|i| i.id == first.id).unwrap();
+    assert_eq!((kept.file_name.as_str(), kept.imported_by.as_str(), kept.lines), ("statement.csv", "finance", 3));
+    assert_eq!(store.spend_imports(area, 1).await.unwrap().len(), 1);
     let year = FinancialYear::starting(2026);
     let spend = store.child_spend(area, c, year).await.unwrap();
     assert_eq!(spend.len(), 4);

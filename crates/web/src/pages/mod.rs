@@ -19,6 +19,7 @@ mod money;
 mod plan;
 mod receipts;
 mod signin;
+mod statements;
 
 use crate::AppState;
 use crate::api::ApiRoute;
@@ -144,6 +145,13 @@ pub(crate) fn routes() -> Vec<ApiRoute> {
                 .post(receipts::send)
                 .layer(axum::extract::DefaultBodyLimit::max(crate::receipts::RECEIPT_FORM_LIMIT)),
             &[("get", Guard::read(Section::Receipts)), ("post", Guard::change(Section::Receipts))],
+        ),
+        page(
+            "/statements",
+            get(statements::statements)
+                .post(statements::import)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::upload::PAGE_UPLOAD_LIMIT)),
+            &[("get", Guard::area(AreaAction::Payments)), ("post", Guard::area(AreaAction::Payments))],
         ),
         page("/children/{id}/access-log", get(access_log::access_log), &[("get", Guard::read(Section::AccessLog))]),
         page(
@@ -431,7 +439,7 @@ pub(crate) async fn page_layer(request: Request, next: Next) -> Response {
     let is_upload = method == Method::POST && content_type.starts_with("multipart/form-data");
     let (request, sent) = if is_form || is_upload {
         let (mut parts, body) = request.into_parts();
-        let limit = if is_upload { crate::receipts::RECEIPT_FORM_LIMIT } else { FORM_LIMIT };
+        let limit = if is_upload { crate::upload::PAGE_UPLOAD_LIMIT } else { FORM_LIMIT };
         let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
             let ctx = Ctx { nonce, caller: None, path: String::new() };
             return problem_page(

@@ -133,6 +133,7 @@ fn runs_page(
             "A run gathers every payment due by its processing day into one Bacs file. Preparing a run pays nothing: "
             "check it, then release it. Nothing is ever paid twice."
         }
+        p class="govuk-body" { a class="govuk-link" href="/statements" { "Import statements and invoices" } }
         form method="post" action="/payments" novalidate {
             input type="hidden" name="csrf_token" value=(caller.session.csrf_token);
             (Input {

@@ -368,6 +368,8 @@ fn matrix() -> BTreeMap<&'static str, &'static str> {
         ("GET /payments", "finance_officer"),
         ("POST /payments", "finance_officer"),
         ("GET /payments/{id}", "finance_officer"),
+        ("GET /statements", "finance_officer"),
+        ("POST /statements", "finance_officer"),
         ("POST /payments/{id}/release", "finance_officer"),
         ("GET /accessibility", "public"),
         ("GET /glossary", "public"),

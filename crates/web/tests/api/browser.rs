@@ -83,7 +83,7 @@ async fn the_pages_work_in_a_real_browser_and_pass_axe() {
         "password": super::PASSWORD,
         "totp_secret": secret().to_base32(),
         "users": { "caseworker": "asha@council.example", "parent": "parent@family.example", "manager": "tess@council.example", "finance": "fiona@council.example" },
-        "children": { "mine": mine["id"], "theirs": theirs["id"], "missing": allot_domain::ChildId::new().to_string() },
+        "children": { "mine": mine["id"], "reference": mine["reference"], "theirs": theirs["id"], "missing": allot_domain::ChildId::new().to_string() },
     });
     let screenshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
     // The journeys are a blocking process; the app keeps serving meanwhile.

@@ -15,6 +15,7 @@ on_both_engines!(
     another_childs_page_looks_like_a_missing_one,
     who_has_looked_and_everything_held_are_pages_for_those_allowed,
     a_family_sends_a_receipt_and_a_mistake_keeps_what_was_typed,
+    finance_imports_a_statement_and_reads_every_problem_in_a_bad_one,
 );
 
 /// A browser: keeps cookies, does not follow redirects (they are checked).
@@ -426,4 +427,83 @@ async fn a_family_sends_a_receipt_and_a_mistake_keeps_what_was_typed(db: TestDat
     assert!(amounts.contains(&"£2.50") && amounts.contains(&"£37.50"));
     let (status, not_multipart) = app.post(&format!("/api/v1/children/{id}/receipts"), serde_json::json!({})).await;
     assert_eq!((status, not_multipart["status"].as_u64()), (400, Some(400)));
+}
+
+async fn finance_imports_a_statement_and_reads_every_problem_in_a_bad_one(db: TestDatabase) {
+    let app = spawn(db).await;
+    let (status, _) = app.post("/api/v1/children", amara()).await;
+    assert_eq!(status, 201);
+    let finance = Who { organisation: Some(app.council), ..Who::default() };
+    add_user(app.store.as_ref(), app.area, "fiona@council.example", Role::FinanceOfficer, finance).await;
+    let client = browser();
+    sign_in(&app, &client, "fiona@council.example").await;
+    let runs = client.get(format!("{}/payments", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(runs.contains("href=\"/statements\">Import statements and invoices"));
+    let page = client.get(format!("{}/statements", app.base)).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Nothing has been imported yet."));
+    let csrf = hidden(&page, "csrf_token");
+    let send = |format: &str, name: &str, csv: &str| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf_token", csrf.clone())
+            .text("format", format.to_owned())
+            .part("file", reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name(name.to_owned()));
+        client.post(format!("{}/statements", app.base)).multipart(form).send()
+    };
+    const HEADER: &str = "account,date,amount,description,merchant,transaction_id\n";
+
+    // Nothing chosen: both named.
+    let empty = reqwest::multipart::Form::new()
+        .text("csrf_token", csrf.clone())
+        .part("file", reqwest::multipart::Part::bytes(Vec::new()).file_name(""));
+    let html = client.post(format!("{}/statements", app.base)).multipart(empty).send().await.unwrap();
+    assert_eq!(html.status(), 422);
+    let html = html.text().await.unwrap();
+    assert!(
+        html.contains("href=\"#format\">Choose what kind of file it is")
+            && html.contains("href=\"#file\">Choose the file to import"),
+        "{html}"
+    );
+
+    // A file with two bad lines: every problem by line and column, the kind
+    // chosen kept, nothing imported.
+    let bad = format!(
+        "{HEADER}WV-0001,2026-11-02,-12.50,Swim,LEISURE CENTRE,TX-1\nWV-0001,2 Nov,-30.00,Cinema,Odeon,TX-2\nWV-0404,2026-11-03,-1.005,x,y,TX-3\n"
+    );
+    let sent = send("generic", "C:\\Downloads\\november.csv", &bad).await.unwrap();
+    assert_eq!(sent.status(), 422);
+    let html = sent.text().await.unwrap();
+    assert!(html.contains("href=\"#file\">The file november.csv has 2 problems: nothing was imported"), "{html}");
+    let row = |line: u32, column: &str| {
+        format!(
+            "<td class=\"govuk-table__cell govuk-table__cell--numeric\">{line}</td><td class=\"govuk-table__cell\">{column}</td>"
+        )
+    };
+    for (line, column) in [(3, "date"), (4, "amount")] {
+        assert!(html.contains(&row(line, column)), "line {line} {column}: {html}");
+    }
+    assert!(html.contains("value=\"generic\" checked"), "the kind chosen stays chosen: {html}");
+    assert!(app.store.spend_imports(app.area, 10).await.unwrap().is_empty());
+
+    // The good file: counted, and listed to look back on.
+    let good = format!(
+        "{HEADER}WV-0001,2026-11-02,-12.50,Swim,LEISURE CENTRE,TX-1\nWV-0001,2026-11-03,-30.00,Cinema,Odeon,TX-2\n"
+    );
+    let html = send("generic", "november.csv", &good).await.unwrap().text().await.unwrap();
+    assert!(html.contains("november.csv has been imported"), "{html}");
+    assert!(
+        html.contains(
+            "2 lines: 2 new, 0 imported before and skipped. 0 put against a part of a plan; 2 waiting for someone"
+        ),
+        "{html}"
+    );
+    let again = send("generic", "november.csv", &good).await.unwrap().text().await.unwrap();
+    assert!(again.contains("2 lines: 0 new, 2 imported before and skipped."), "{again}");
+    let imports = app.store.spend_imports(app.area, 10).await.unwrap();
+    assert_eq!(imports.len(), 2);
+    assert!(
+        again.contains(
+            "november.csv<br><span class=\"govuk-hint govuk-!-font-size-16\">Bank statement (Allot's layout)</span>"
+        ),
+        "{again}"
+    );
 }
