@@ -521,6 +521,24 @@ try {
     await accessible(statement, 'asking for a review, sent')
     await screenshot(statement, 'review-request')
     await family.close()
+
+    // The team manager answers the request, with reasons.
+    const managers = await browser.newContext()
+    const answering = await managers.newPage()
+    await signIn(answering, fixture.users.manager)
+    await answering.goto(`${fixture.base}/children/${fixture.children.mine}/review-requests`)
+    await accessible(answering, 'answering a review, empty')
+    await answering.getByLabel('The decision was changed').check()
+    await answering.getByRole('button', { name: 'Send the answer' }).click()
+    check(await answering.locator('.govuk-error-summary').isVisible(), 'an answer without reasons is not sent')
+    check(await answering.getByLabel('The decision was changed').isChecked(), 'the answer chosen stays chosen')
+    await accessible(answering, 'answering a review, with errors')
+    await answering.getByLabel('Your reasons').fill('Sundays are added from January')
+    await answering.getByRole('button', { name: 'Send the answer' }).click()
+    const answered = await mainText(answering)
+    check(answered.includes('Your answer has been recorded') && answered.includes('Sundays are added from January'), 'the answer is recorded for the family to read')
+    await accessible(answering, 'answering a review, answered')
+    await managers.close()
   }
 } finally {
   await browser.close()

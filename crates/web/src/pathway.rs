@@ -993,27 +993,37 @@ pub(crate) struct AnswerForm {
     reasons: Option<String>,
 }
 
+/// Answers the child's review request `request_id` (as last read at
+/// `row_version`), for the API and the page alike.
+pub(crate) async fn answer_review_request(
+    state: &AppState,
+    caller: &Caller,
+    child: &str,
+    request_id: &str,
+    row_version: i64,
+    form: ReviewAnswerForm,
+) -> Result<StoredCaseRecord, Problem> {
+    let case = case(state, caller, child).await?;
+    let CaseRecord::ReviewRequest(request) = &case.stored(request_id)?.record else {
+        return Err(Invalid::one("id", "not one of this child's review requests").into());
+    };
+    let answer = form.parse(request, caller.today())?;
+    let reasons = answer.reasons.clone();
+    let answered = CaseRecord::ReviewRequest(allot_domain::pathway::casework::ReviewRequest {
+        answer: Some(answer),
+        ..request.clone()
+    });
+    Ok(state.store.save_case_record(caller.area, &answered, Some(row_version), Some(&reasons), &caller.stamp()).await?)
+}
+
 pub(crate) async fn answer_review(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     JsonBody(form): JsonBody<AnswerForm>,
 ) -> Result<Json<Value>, Problem> {
-    let case = case(&state, &caller, &id).await?;
-    let CaseRecord::ReviewRequest(request) = &case.stored(&form.id)?.record else {
-        return Err(Invalid::one("id", "not one of this child's review requests").into());
-    };
-    let answer = ReviewAnswerForm { on: form.on, outcome: form.outcome, reasons: form.reasons }
-        .parse(request, caller.today())?;
-    let reasons = answer.reasons.clone();
-    let answered = CaseRecord::ReviewRequest(allot_domain::pathway::casework::ReviewRequest {
-        answer: Some(answer),
-        ..request.clone()
-    });
-    let saved = state
-        .store
-        .save_case_record(caller.area, &answered, Some(form.row_version), Some(&reasons), &caller.stamp())
-        .await?;
+    let answer = ReviewAnswerForm { on: form.on, outcome: form.outcome, reasons: form.reasons };
+    let saved = answer_review_request(&state, &caller, &id, &form.id, form.row_version, answer).await?;
     Ok(Json(json!(saved)))
 }
 

@@ -137,6 +137,11 @@ pub(crate) fn routes() -> Vec<ApiRoute> {
             get(plan::review_requests).post(plan::ask_for_review),
             &[("get", Guard::read(Section::Pathway)), ("post", Guard::change(Section::Challenge))],
         ),
+        page(
+            "/children/{id}/review-requests/answer",
+            post(plan::answer_review),
+            &[("post", Guard::change(Section::Signoff))],
+        ),
         page("/approvals", get(plan::approvals), &[("get", Guard::area(AreaAction::Approvals))]),
         page("/children/{id}/money", get(money::child_money), &[("get", Guard::read(Section::Money))]),
         page(

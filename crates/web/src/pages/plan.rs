@@ -5,8 +5,8 @@
 //! versions, the approvals queue, and asking for a decision to be reviewed.
 
 use super::components::{
-    BackLink, Button, Cell, Choice, Content, ErrorLink, ErrorSummary, Input, Label, Legend, NotificationBanner, Radios,
-    RowAction, Select, SummaryList, SummaryRow, Table, Tag, Textarea, WarningText,
+    BackLink, Button, Cell, Choice, Content, ErrorLink, ErrorSummary, Input, InsetText, Label, Legend,
+    NotificationBanner, Radios, RowAction, Select, SummaryList, SummaryRow, Table, Tag, Textarea, WarningText,
 };
 use super::home::long_date;
 use super::info::term;
@@ -19,7 +19,7 @@ use allot_domain::access::{Op, Section, section_allowed};
 use allot_domain::child::Child;
 use allot_domain::finance::budget::PaymentSchedule;
 use allot_domain::pathway::casework::CaseRecord;
-use allot_domain::pathway::casework::ReviewRequestForm;
+use allot_domain::pathway::casework::{ReviewAnswerForm, ReviewOutcome, ReviewRequest, ReviewRequestForm};
 use allot_domain::pathway::content::{
     ContingencyForm, KeepingSafeForm, OutcomeArea, OutcomeForm, PlanContent, PlanForm, RealWealthForm,
 };
@@ -107,6 +107,7 @@ fn banner(done: Option<&String>) -> Option<NotificationBanner> {
         "decided" => "Your decision has been recorded",
         "signed" => "The plan has been co-signed: it is agreed",
         "asked" => "Your request has been sent",
+        "answered" => "Your answer has been recorded and the family can read it",
         _ => return None,
     };
     Some(NotificationBanner { content: Some(text.into()), success: true, ..NotificationBanner::default() })
@@ -1291,7 +1292,7 @@ fn reviews_page(
     ctx: &Ctx,
     caller: &Caller,
     plan: &Plan,
-    requests: &[allot_domain::pathway::casework::ReviewRequest],
+    requests: &[(ReviewRequest, i64)],
     fields: &Fields,
     errors: &[FieldError],
     done: Option<&String>,
@@ -1321,7 +1322,7 @@ fn reviews_page(
                         caption: Some("Reviews asked for".into()),
                         caption_classes: Some("govuk-table__caption--m".into()),
                         head: vec![Cell::new("Asked on"), Cell::new("What"), Cell::new("Answer due"), Cell::new("Answer")],
-                        rows: requests.iter().map(|r| vec![
+                        rows: requests.iter().map(|(r, _)| vec![
                             Cell::new(long_date(r.received_on)),
                             Cell::new(r.what_is_challenged.clone()),
                             Cell::new(long_date(r.answer_due)),
@@ -1332,6 +1333,37 @@ fn reviews_page(
                         ]).collect(),
                         first_cell_is_header: false,
                     })
+                }
+                @if may(caller, Section::Signoff) {
+                    // The oldest waiting first: one form, so its fields
+                    // and the error summary's links are unique.
+                    @if let Some((r, row_version)) = requests.iter().filter(|(r, _)| r.answer.is_none()).min_by_key(|(r, _)| r.received_on) {
+                        h2 class="govuk-heading-m" { "Answer the request made on " (long_date(r.received_on)) }
+                        (InsetText { id: None, content: r.what_is_challenged.clone().into(), classes: None })
+                        p class="govuk-body" { "The answer is due by " strong { (long_date(r.answer_due)) } "." }
+                        form method="post" action={ "/children/" (plan.child.id) "/review-requests/answer" } novalidate {
+                            input type="hidden" name="csrf_token" value=(caller.session.csrf_token);
+                            input type="hidden" name="id" value=(r.id);
+                            input type="hidden" name="row_version" value=(row_version);
+                            (Radios {
+                                name: "outcome".into(),
+                                legend: Some(Legend { classes: Some("govuk-fieldset__legend--s".into()), ..Legend::new("Your answer") }),
+                                error: field_error(errors, "outcome"),
+                                items: ReviewOutcome::ALL.iter().map(|o| Choice::new(o.code(), o.label())).collect(),
+                                value: value(fields, "outcome"),
+                                ..Radios::default()
+                            })
+                            (Textarea {
+                                name: "reasons".into(),
+                                label: Some(Label { classes: Some("govuk-label--s".into()), ..Label::new("Your reasons") }),
+                                hint: Some("The family will read these. Say what was looked at again and why the decision stands or what changes.".into()),
+                                error: field_error(errors, "reasons"),
+                                value: value(fields, "reasons"),
+                                ..Textarea::default()
+                            })
+                            (Button { text: Some("Send the answer".into()), prevent_double_click: Some(true), ..Button::default() })
+                        }
+                    }
                 }
                 @if may(caller, Section::Challenge) {
                     h2 class="govuk-heading-m" { "Ask for a review" }
@@ -1363,18 +1395,20 @@ fn reviews_page(
     })
 }
 
+/// The child's review requests, each with the row version an answer must
+/// name.
 async fn review_requests_of(
     state: &AppState,
     caller: &Caller,
     plan: &Plan,
-) -> Result<Vec<allot_domain::pathway::casework::ReviewRequest>, Problem> {
+) -> Result<Vec<(ReviewRequest, i64)>, Problem> {
     Ok(state
         .store
         .case_records(caller.area, Some(plan.child.id))
         .await?
         .into_iter()
         .filter_map(|s| match s.record {
-            CaseRecord::ReviewRequest(r) => Some(r),
+            CaseRecord::ReviewRequest(r) => Some((r, s.row_version)),
             _ => None,
         })
         .collect())
@@ -1390,6 +1424,34 @@ pub(crate) async fn review_requests(
     let plan = load(&state, &caller, &id).await?;
     let requests = review_requests_of(&state, &caller, &plan).await?;
     Ok(reviews_page(&ctx, &caller, &plan, &requests, &Fields::new(), &[], q.get("done")))
+}
+
+pub(crate) async fn answer_review(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    caller: Caller,
+    Path(id): Path<String>,
+    Form(fields): Form<Fields>,
+) -> Result<Response, Problem> {
+    let form = ReviewAnswerForm {
+        on: Some(caller.today().to_string()),
+        outcome: value(&fields, "outcome"),
+        reasons: value(&fields, "reasons"),
+    };
+    let row_version = value(&fields, "row_version").and_then(|v| v.parse().ok()).ok_or_else(Problem::not_found)?;
+    let request = value(&fields, "id").unwrap_or_default();
+    match pathway::answer_review_request(&state, &caller, &id, &request, row_version, form).await {
+        Ok(saved) => Ok(Redirect::to(&format!(
+            "/children/{}/review-requests?done=answered",
+            saved.record.child_id().map_or(id, |c| c.to_string())
+        ))
+        .into_response()),
+        Err(problem) => {
+            let plan = load(&state, &caller, &id).await?;
+            let requests = review_requests_of(&state, &caller, &plan).await?;
+            Ok(refused(|errors| reviews_page(&ctx, &caller, &plan, &requests, &fields, errors, None), problem))
+        }
+    }
 }
 
 pub(crate) async fn ask_for_review(

@@ -357,6 +357,7 @@ fn matrix() -> BTreeMap<&'static str, &'static str> {
         ("GET /children/{id}/plan/compare", record_readers),
         ("GET /children/{id}/review-requests", pathway_readers),
         ("POST /children/{id}/review-requests", family_and_case_holders),
+        ("POST /children/{id}/review-requests/answer", approvers),
         ("GET /approvals", approvers),
         ("GET /children/{id}/money", money_readers),
         ("GET /children/{id}/receipts", money_readers),

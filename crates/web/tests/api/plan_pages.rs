@@ -364,4 +364,31 @@ async fn a_plan_goes_from_first_draft_to_agreed_through_the_pages(db: TestDataba
     ));
     assert!(page.contains("Mara needs the PA on Sundays too"));
     assert!(page.contains(&due.strftime("%-d %B %Y").to_string()), "the answer is due in 28 days: {page}");
+    assert!(!page.contains("Send the answer"), "the family cannot answer its own request");
+
+    // The team manager answers: without reasons it is refused with the
+    // choice kept; with them the family reads the answer.
+    let (_, page) = get(&app, &tess, &format!("/children/{id}/review-requests")).await;
+    assert!(page.contains("Answer the request made on"), "{page}");
+    let request = hidden(&page, "id");
+    let answer = |reasons: &str| {
+        vec![
+            ("csrf_token", hidden(&page, "csrf_token")),
+            ("id", request.clone()),
+            ("row_version", hidden(&page, "row_version")),
+            ("outcome", "decision_changed".to_owned()),
+            ("reasons", reasons.to_owned()),
+        ]
+    };
+    let answer_at = format!("/children/{id}/review-requests/answer");
+    let (status, refused) = post(&app, &tess, &answer_at, &answer(" ")).await;
+    assert_eq!(status, 422);
+    assert!(refused.contains("href=\"#reasons\">Give the reasons for the answer"), "{refused}");
+    assert!(refused.contains("value=\"decision_changed\" checked"), "{refused}");
+    let (status, to) = post(&app, &tess, &answer_at, &answer("Sundays are added from January")).await;
+    assert_eq!((status, to), (303, format!("/children/{id}/review-requests?done=answered")));
+    let (_, page) = get(&app, &ngozi, &format!("/children/{id}/review-requests")).await;
+    assert!(page.contains("The decision was changed on") && page.contains("Sundays are added from January"), "{page}");
+    let (status, _) = post(&app, &tess, &answer_at, &answer("again")).await;
+    assert_eq!(status, 422, "an answered request is not answered twice");
 }
