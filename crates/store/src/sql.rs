@@ -318,6 +318,8 @@ impl SqlStore {
             .map(|(t, c, ty, nn)| {
                 let ty = match ty.as_str() {
                     "integer" | "bigint" => "bigint".to_owned(),
+                    // Bytes: SQLite's BLOB is PostgreSQL's BYTEA.
+                    "blob" | "bytea" => "bytes".to_owned(),
                     other => other.to_owned(),
                 };
                 (t, c, ty, nn > 0)

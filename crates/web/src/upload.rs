@@ -13,8 +13,8 @@ pub(crate) const FILE_FIELD: &str = "file";
 /// its limit still gets a field error rather than a refused request.
 pub(crate) const FORM_SLACK: usize = 1024 * 1024;
 
-/// The largest form with a file any page takes; each route sets its own.
-pub(crate) const PAGE_UPLOAD_LIMIT: usize = crate::money::STATEMENT_LIMIT_BYTES + FORM_SLACK;
+/// The largest statement form a page takes.
+pub(crate) const STATEMENT_FORM_LIMIT: usize = crate::money::STATEMENT_LIMIT_BYTES + FORM_SLACK;
 
 /// A multipart form's text fields, and its file (name and bytes) if one
 /// was chosen.

@@ -3,7 +3,7 @@
 //! same order as the API and the CLI, so a page's last entry says where
 //! the next one starts, however long the trail).
 
-use super::components::{BackLink, Cell, Table, Tag};
+use super::components::{Cell, Table, Tag};
 use super::{Ctx, Fields, Frame, value};
 use crate::api::parse_id;
 use crate::caller::Caller;
@@ -75,10 +75,7 @@ pub(crate) async fn access_log(
         .collect();
     let more = entries.len() == PAGE as usize;
     let name = child.details.known_as();
-    let mut frame = Frame::new(&ctx, "Who has looked at this record");
-    frame.before_content =
-        Some(html! { (BackLink { href: format!("/children/{}", child.id), text: Some(name.to_string().into()) }) });
-    Ok(frame.render(html! {
+    Ok(Frame::about(&ctx, "Who has looked at this record", &child).render(html! {
         span class="govuk-caption-l" { (name) }
         h1 class="govuk-heading-l" { "Who has looked at this record" }
         p class="govuk-body" {

@@ -82,6 +82,25 @@ fn page(path: &'static str, handler: MethodRouter<AppState>, guards: &[(&'static
     }
 }
 
+/// The pages that take a file, and the largest form each takes. The page
+/// layer reads that much of a form with a file only for these (before the
+/// guard, as it must to find the CSRF token); any other page gets the
+/// ordinary form limit.
+const UPLOADS: &[(&str, usize)] = &[
+    ("/children/{id}/receipts", crate::receipts::RECEIPT_FORM_LIMIT),
+    ("/statements", crate::upload::STATEMENT_FORM_LIMIT),
+];
+
+fn upload_limit(path: &str) -> Option<usize> {
+    UPLOADS.iter().find(|(p, _)| *p == path).map(|(_, limit)| *limit)
+}
+
+/// A page that takes a file, with its body limit from [`UPLOADS`].
+fn upload_page(path: &'static str, handler: MethodRouter<AppState>, guards: &[(&'static str, Guard)]) -> ApiRoute {
+    let limit = upload_limit(path).expect("an upload page is listed in UPLOADS");
+    page(path, handler.layer(axum::extract::DefaultBodyLimit::max(limit)), guards)
+}
+
 /// Every page.
 pub(crate) fn routes() -> Vec<ApiRoute> {
     use axum::routing::post;
@@ -144,18 +163,14 @@ pub(crate) fn routes() -> Vec<ApiRoute> {
         ),
         page("/approvals", get(plan::approvals), &[("get", Guard::area(AreaAction::Approvals))]),
         page("/children/{id}/money", get(money::child_money), &[("get", Guard::read(Section::Money))]),
-        page(
+        upload_page(
             "/children/{id}/receipts",
-            get(receipts::receipts)
-                .post(receipts::send)
-                .layer(axum::extract::DefaultBodyLimit::max(crate::receipts::RECEIPT_FORM_LIMIT)),
+            get(receipts::receipts).post(receipts::send),
             &[("get", Guard::read(Section::Receipts)), ("post", Guard::change(Section::Receipts))],
         ),
-        page(
+        upload_page(
             "/statements",
-            get(statements::statements)
-                .post(statements::import)
-                .layer(axum::extract::DefaultBodyLimit::max(crate::upload::PAGE_UPLOAD_LIMIT)),
+            get(statements::statements).post(statements::import),
             &[("get", Guard::area(AreaAction::Payments)), ("post", Guard::area(AreaAction::Payments))],
         ),
         page("/children/{id}/access-log", get(access_log::access_log), &[("get", Guard::read(Section::AccessLog))]),
@@ -189,6 +204,15 @@ pub(crate) struct Frame<'a> {
 impl<'a> Frame<'a> {
     pub fn new(ctx: &'a Ctx, title: &'a str) -> Frame<'a> {
         Frame { ctx, title, has_errors: false, before_content: None }
+    }
+
+    /// A page about one child: it leads back to the child's record.
+    pub fn about(ctx: &'a Ctx, title: &'a str, child: &allot_domain::Child) -> Frame<'a> {
+        let back = components::BackLink {
+            href: format!("/children/{}", child.id),
+            text: Some(child.details.known_as().to_string().into()),
+        };
+        Frame { before_content: Some(html! { (back) }), ..Frame::new(ctx, title) }
     }
 
     pub fn render(&self, content: Markup) -> Markup {
@@ -444,7 +468,8 @@ pub(crate) async fn page_layer(request: Request, next: Next) -> Response {
     let is_upload = method == Method::POST && content_type.starts_with("multipart/form-data");
     let (request, sent) = if is_form || is_upload {
         let (mut parts, body) = request.into_parts();
-        let limit = if is_upload { crate::upload::PAGE_UPLOAD_LIMIT } else { FORM_LIMIT };
+        let route = parts.extensions.get::<axum::extract::MatchedPath>().map(|m| m.as_str().to_owned());
+        let limit = if is_upload { route.and_then(|r| upload_limit(&r)).unwrap_or(FORM_LIMIT) } else { FORM_LIMIT };
         let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
             let ctx = Ctx { nonce, caller: None, path: String::new() };
             return problem_page(

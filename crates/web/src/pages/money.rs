@@ -35,10 +35,7 @@ pub(crate) async fn child_money(
     let streams = StreamNames::of(&state, &caller).await?;
     let name = child.details.known_as();
     let m = &view.money;
-    let mut frame = Frame::new(&ctx, "Money");
-    frame.before_content =
-        Some(html! { (BackLink { href: format!("/children/{}", child.id), text: Some(name.to_string().into()) }) });
-    Ok(frame.render(html! {
+    Ok(Frame::about(&ctx, "Money", &child).render(html! {
         span class="govuk-caption-l" { (name) ", " (year) }
         h1 class="govuk-heading-l" { "Money" }
         @if m.streams.is_empty() {

@@ -345,11 +345,7 @@ pub(crate) async fn show(
             }
         }
     };
-    let mut frame = Frame::new(&ctx, "Support plan");
-    frame.before_content = Some(
-        html! { (BackLink { href: format!("/children/{}", plan.child.id), text: Some(name.to_string().into()) }) },
-    );
-    Ok(frame.render(content))
+    Ok(Frame::about(&ctx, "Support plan", &plan.child).render(content))
 }
 
 // Changing the plan
@@ -1299,11 +1295,8 @@ fn reviews_page(
 ) -> Markup {
     let name = plan.child.details.known_as();
     let decided: Vec<&PlanVersion> = plan.versions.iter().filter(|v| !v.decisions.is_empty()).collect();
-    let mut frame = Frame::new(ctx, "Asking for a decision to be reviewed");
+    let mut frame = Frame::about(ctx, "Asking for a decision to be reviewed", &plan.child);
     frame.has_errors = !errors.is_empty();
-    frame.before_content = Some(
-        html! { (BackLink { href: format!("/children/{}", plan.child.id), text: Some(name.to_string().into()) }) },
-    );
     frame.render(html! {
         div class="govuk-grid-row" {
             div class="govuk-grid-column-two-thirds" {

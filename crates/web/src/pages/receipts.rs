@@ -2,7 +2,7 @@
 //! something the direct payment bought, whenever suits them; everyone who
 //! reads the child's money sees what was sent and can open each file.
 
-use super::components::{BackLink, Button, Cell, Choice, FileUpload, Input, Label, NotificationBanner, Select, Table};
+use super::components::{Button, Cell, Choice, FileUpload, Input, Label, NotificationBanner, Select, Table};
 use super::home::long_date;
 use super::{Ctx, Fields, Frame, error_summary, field_error, refused, value};
 use crate::api::parse_id;
@@ -43,10 +43,8 @@ impl ReceiptsPage<'_> {
                 .map_or_else(|| "Not said".to_owned(), |i| i.what.clone())
         };
         let sends = section_allowed(caller.user.details.role, Section::Receipts, Op::Change);
-        let mut frame = Frame::new(ctx, "Receipts");
+        let mut frame = Frame::about(ctx, "Receipts", self.child);
         frame.has_errors = !errors.is_empty();
-        frame.before_content =
-            Some(html! { (BackLink { href: format!("/children/{id}"), text: Some(name.to_string().into()) }) });
         frame.render(html! {
             div class="govuk-grid-row" {
                 div class="govuk-grid-column-two-thirds" {

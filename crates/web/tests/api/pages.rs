@@ -380,6 +380,14 @@ async fn a_family_sends_a_receipt_and_a_mistake_keeps_what_was_typed(db: TestDat
     let no_what = receipt_form(Some(&csrf), ("IMG_0001.jpg", &photo), &yesterday, "37.50", " ");
     let html = client.post(&url).multipart(no_what).send().await.unwrap().text().await.unwrap();
     assert!(html.contains("href=\"#what\">Say what was bought") && html.contains("Choose the file again"), "{html}");
+    // A page that takes no file reads no more of one than of any form.
+    let big = receipt_form(Some(&csrf), ("big.jpg", &vec![0xFF; 3 * 1024 * 1024]), &yesterday, "1.00", "x");
+    // (The server answers 413 once it has read its limit, and may hang up
+    // on the rest of the upload before the client has read the answer.)
+    match client.post(format!("{}/children/{id}/review-requests", app.base)).multipart(big).send().await {
+        Ok(answer) => assert_eq!(answer.status(), 413),
+        Err(e) => assert!(e.is_request() || e.is_body(), "{e:?}"),
+    }
     // Without the form's token: refused, nothing kept.
     let forged = client
         .post(&url)
