@@ -28,6 +28,13 @@ pub fn parse_date(input: &str) -> Result<Date, &'static str> {
     s.parse::<Date>().map_err(|_| "enter a real date as YYYY-MM-DD, like 2014-09-23")
 }
 
+/// `days` days after `d` (before, if negative); the last or first date
+/// there is if that runs off the calendar.
+pub fn plus_days(d: Date, days: i64) -> Date {
+    let end = if days < 0 { Date::MIN } else { Date::MAX };
+    jiff::Span::new().try_days(days).ok().and_then(|s| d.checked_add(s).ok()).unwrap_or(end)
+}
+
 /// Age in whole years on `on`. Someone born on 29 February has their
 /// birthday on 1 March in years that are not leap years, as English law
 /// reads it. `None` if `on` is before the date of birth.
@@ -138,6 +145,17 @@ impl FromStr for FinancialYear {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plus_days_crosses_months_and_leap_days_and_stops_at_the_calendar_s_ends() {
+        let d = |y, m, day| Date::new(y, m, day).unwrap();
+        assert_eq!(plus_days(d(2028, 2, 28), 1), d(2028, 2, 29));
+        assert_eq!(plus_days(d(2027, 2, 28), 1), d(2027, 3, 1));
+        assert_eq!(plus_days(d(2026, 11, 22), 28), d(2026, 12, 20));
+        assert_eq!(plus_days(d(2026, 1, 1), -1), d(2025, 12, 31));
+        assert_eq!(plus_days(Date::MAX, 1), Date::MAX);
+        assert_eq!(plus_days(Date::MIN, -1), Date::MIN);
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -85,6 +85,9 @@ pub enum StoreError {
     /// A rule refused the change (for example, withdrawing a consent twice).
     #[error("{0}")]
     Refused(String),
+    /// A rule refused the change, naming the fields at fault.
+    #[error("{0}")]
+    Invalid(allot_domain::Invalid),
     /// The database URL is not one Allot accepts.
     #[error("{0}")]
     BadUrl(String),

@@ -140,7 +140,7 @@ pub(crate) async fn start_dp_audit(
 ) -> StoreResult<DpAudit> {
     let mut tx = db.write().await?;
     child_exists(&mut tx, area, child).await?;
-    AuditState::start(on, date_in_england(stamp.at)).map_err(|e| StoreError::Refused(e.to_string()))?;
+    AuditState::start(on, date_in_england(stamp.at)).map_err(StoreError::Invalid)?;
     if audits(&mut tx, area, Some(child), None).await?.iter().any(|a| a.state.closed().is_none()) {
         return Err(StoreError::Refused("this child's direct payment already has an audit under way".into()));
     }
@@ -188,7 +188,7 @@ pub(crate) async fn record_dp_audit_event(
     let rules = settings(&mut tx, area).await?.audit;
     let today = date_in_england(stamp.at);
     let surplus = surplus_today(&mut tx, area, audit.child, today).await?;
-    audit.state.check(event, today, surplus, &rules).map_err(|e| StoreError::Refused(e.to_string()))?;
+    audit.state.check(event, today, surplus, &rules).map_err(StoreError::Invalid)?;
     if let AuditEvent::RecoveryPosted { on, amount } = event {
         let mut books = Books::open(&mut tx, area).await?;
         let recovery = Transfer {

@@ -103,6 +103,7 @@ impl From<StoreError> for Problem {
                 "This change is not allowed",
                 format!("{msg}. Nothing was saved."),
             ),
+            StoreError::Invalid(invalid) => Problem::invalid(invalid),
             StoreError::Ledger(e) => Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "/problems/refused",

@@ -46,10 +46,6 @@ fn plus_months(d: Date, months: u32) -> Date {
     Span::new().try_months(months).ok().and_then(|s| d.checked_add(s).ok()).unwrap_or(Date::MAX)
 }
 
-fn plus_days(d: Date, days: u32) -> Date {
-    Span::new().try_days(days).ok().and_then(|s| d.checked_add(s).ok()).unwrap_or(Date::MAX)
-}
-
 /// When the next audit is due: within `first_within_months` of the first
 /// payment, then `every_months` after the last audit was completed.
 pub fn next_audit_due(first_payment: Date, last_completed: Option<Date>, rules: &AuditRules) -> Date {
@@ -369,7 +365,7 @@ impl AuditState {
         };
         match event {
             AuditEvent::NoticeSent { on, response_by } => {
-                let earliest = plus_days(*on, rules.notice_days);
+                let earliest = crate::dates::plus_days(*on, i64::from(rules.notice_days));
                 if *response_by < earliest {
                     inv.push(
                         "response_by",

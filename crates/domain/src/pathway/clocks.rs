@@ -7,7 +7,7 @@
 //! the date moves back to the month's last day: a deadline is never later
 //! than the rule allows.
 
-use crate::dates::birthday;
+use crate::dates::{birthday, plus_days};
 use jiff::Span;
 use jiff::civil::Date;
 
@@ -24,10 +24,6 @@ pub const DRAFT_COMMENT_DAYS: i64 = 15;
 pub const ANNUAL_REVIEW_MONTHS: i64 = 12;
 /// A direct payment is first reviewed within 3 months of the first payment.
 pub const FIRST_DP_REVIEW_MONTHS: i64 = 3;
-
-fn plus_days(d: Date, days: i64) -> Date {
-    d.checked_add(Span::new().days(days)).expect("dates in range")
-}
 
 fn plus_months(d: Date, months: i64) -> Date {
     // jiff clamps to the last day of the month, which is what we want.

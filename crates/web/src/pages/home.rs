@@ -266,6 +266,9 @@ pub(crate) async fn child(
             @if reads(Section::Money) {
                 li { a class="govuk-link" href={ "/children/" (id) "/money" } { "Money: what has been paid and spent" } }
             }
+            @if reads(Section::Money) {
+                li { a class="govuk-link" href={ "/children/" (id) "/dp-audits" } { "Direct payment audits" } }
+            }
             @if reads(Section::Receipts) {
                 li { a class="govuk-link" href={ "/children/" (id) "/receipts" } { "Receipts" } }
             }

@@ -12,6 +12,7 @@
 mod access_log;
 mod assets;
 mod budget;
+mod direct_payments;
 pub(crate) mod components;
 mod home;
 mod info;
@@ -173,6 +174,42 @@ pub(crate) fn routes() -> Vec<ApiRoute> {
             get(statements::statements).post(statements::import),
             &[("get", Guard::area(AreaAction::Payments)), ("post", Guard::area(AreaAction::Payments))],
         ),
+        page("/direct-payments", get(direct_payments::direct_payments), &[("get", Guard::area(AreaAction::WatchDirectPayments))]),
+        page(
+            "/children/{id}/dp-audits",
+            get(direct_payments::audits).post(direct_payments::start),
+            &[("get", Guard::read(Section::Money)), ("post", Guard::change(Section::Money))],
+        ),
+        page(
+            "/children/{id}/dp-audits/evidence",
+            get(direct_payments::step_form).post(direct_payments::record_step),
+            &[("get", Guard::change(Section::Money)), ("post", Guard::change(Section::Money))],
+        ),
+        page(
+            "/children/{id}/dp-audits/findings",
+            get(direct_payments::step_form).post(direct_payments::record_step),
+            &[("get", Guard::change(Section::Money)), ("post", Guard::change(Section::Money))],
+        ),
+        page(
+            "/children/{id}/dp-audits/notice",
+            get(direct_payments::step_form).post(direct_payments::record_step),
+            &[("get", Guard::change(Section::Money)), ("post", Guard::change(Section::Money))],
+        ),
+        page(
+            "/children/{id}/dp-audits/response",
+            get(direct_payments::step_form).post(direct_payments::record_step),
+            &[("get", Guard::change(Section::Money)), ("post", Guard::change(Section::Money))],
+        ),
+        page(
+            "/children/{id}/dp-audits/recovery",
+            get(direct_payments::step_form).post(direct_payments::record_step),
+            &[("get", Guard::change(Section::Money)), ("post", Guard::change(Section::Money).with_step_up())],
+        ),
+        page(
+            "/children/{id}/dp-audits/close",
+            get(direct_payments::step_form).post(direct_payments::record_step),
+            &[("get", Guard::change(Section::Money)), ("post", Guard::change(Section::Money))],
+        ),
         page("/children/{id}/access-log", get(access_log::access_log), &[("get", Guard::read(Section::AccessLog))]),
         page(
             "/payments",
@@ -280,6 +317,9 @@ fn navigation(ctx: &Ctx) -> Markup {
         }
         if area_allowed(caller.user.details.role, AreaAction::Payments) {
             items.push(("/payments", "Payments"));
+        }
+        if area_allowed(caller.user.details.role, AreaAction::WatchDirectPayments) {
+            items.push(("/direct-payments", "Direct payments"));
         }
     }
     items.push(("/policy", "How budgets are worked out"));

@@ -4,6 +4,7 @@
 mod access;
 mod browser;
 mod money;
+mod money_pages;
 mod oidc;
 mod pages;
 mod pathway;
