@@ -157,7 +157,7 @@ impl Next {
 
 /// A child and their audits, oldest first.
 async fn load(state: &AppState, caller: &Caller, id: &str) -> Result<(Child, Vec<DpAudit>), Problem> {
-    let id: ChildId = parse_id(&id)?;
+    let id: ChildId = parse_id(id)?;
     let child = state.store.child(caller.area, id).await?;
     let audits = state.store.dp_audits(caller.area, id).await?;
     Ok((child, audits))
