@@ -372,21 +372,8 @@ async fn from_database(
     use allot_store::Store;
     let store = crate::connect_migrated(database_url).await?;
     let area = crate::choose_area(&store, area).await?;
-    let streams = stream_ids(&[from, to]);
     let latest = store.latest_allocations(area.id).await?;
-    let mut answers = Vec::with_capacity(latest.len());
-    let mut current = CurrentAmounts::new(streams.clone(), latest.len());
-    for (i, (reference, date_of_birth, stored)) in latest.into_iter().enumerate() {
-        let child = from.answers_from_ids(reference.as_str(), date_of_birth, &stored.answers).map_err(|e| {
-            anyhow::anyhow!("child {reference}: the stored answers do not fit policy {} {}: {e}", from.id, from.version)
-        })?;
-        answers.push(child);
-        for (column, stream) in streams.iter().enumerate() {
-            if let Some(amount) = stored.current.get(stream) {
-                current.set(i, column, *amount);
-            }
-        }
-    }
+    let (answers, current) = allot_domain::ras::simulate::population(from, stream_ids(&[from, to]), &latest)?;
     if answers.is_empty() {
         bail!("no child in area {} has a completed allocation questionnaire", area.code);
     }

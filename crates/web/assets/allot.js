@@ -48,3 +48,28 @@ if (dialog && typeof dialog.showModal === 'function') {
   })
   setInterval(tick, 1000)
 }
+
+// What-if modelling: as a band amount is changed, the effect is worked out
+// again and shown without sending the form (which still works without
+// JavaScript). Only the latest answer is shown, however fast someone types.
+const whatIf = document.querySelector('form[data-what-if]')
+const results = document.getElementById('what-if-results')
+if (whatIf && results) {
+  let timer
+  let asked = 0
+  whatIf.addEventListener('input', () => {
+    clearTimeout(timer)
+    timer = setTimeout(async () => {
+      const mine = ++asked
+      const query = new URLSearchParams(new FormData(whatIf)).toString()
+      const response = await fetch(`${whatIf.action}?${query}`, { headers: { accept: 'text/html' } })
+      if (mine !== asked) return
+      const page = new DOMParser().parseFromString(await response.text(), 'text/html')
+      const fresh = page.getElementById('what-if-results')
+      if (fresh) {
+        results.replaceChildren(...fresh.childNodes)
+        window.history.replaceState(null, '', `${whatIf.action}?${query}`)
+      }
+    }, 300)
+  })
+}

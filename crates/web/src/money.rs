@@ -14,10 +14,10 @@ use allot_domain::dates::parse_date;
 use allot_domain::finance::bank::{BankChange, BankChangeStatus, BankDetailsForm};
 use allot_domain::finance::dp_audit::{AuditEvent, AuditEventForm, notice_letter};
 use allot_domain::finance::ledger::{AccountKey, Applied, OverspendForm, TransferKind};
-use allot_domain::finance::reports::{area_spend, organisation_payments};
+use allot_domain::finance::reports::{OrganisationPayments, area_spend, organisation_payments};
 use allot_domain::finance::spend::{LearnedField, StatementFormat};
 use allot_domain::ids::{ChildId, PaymentRunId};
-use allot_domain::organisation::OrganisationKind;
+use allot_domain::organisation::{Organisation, OrganisationKind};
 use allot_domain::pathway::plan::ManagementRoute;
 use allot_domain::{FinancialYear, Invalid, Role};
 use allot_store::{PaymentRun, SpendLineRef, StoreError, import_statement};
@@ -313,7 +313,7 @@ fn param<T, E: std::fmt::Display>(
 }
 
 /// The `year` query parameter, or the financial year of today.
-fn year_param(params: &HashMap<String, String>, caller: &Caller) -> Result<FinancialYear, Problem> {
+pub(crate) fn year_param(params: &HashMap<String, String>, caller: &Caller) -> Result<FinancialYear, Problem> {
     let mut inv = Invalid::default();
     let year = param(params, "year", str::parse::<FinancialYear>, &mut inv);
     Ok(inv.finish(|| year.unwrap_or_else(|| FinancialYear::containing(caller.today())))?)
@@ -843,6 +843,27 @@ async fn money_report(
     Ok(Json(json!(area_spend(&transfers, year))))
 }
 
+/// What each organisation was paid in `year` (by route, of a kind), with
+/// the organisation; a provider or school gets only its own.
+pub(crate) async fn organisations_paid(
+    state: &AppState,
+    caller: &Caller,
+    year: FinancialYear,
+    route: Option<ManagementRoute>,
+    kind: Option<OrganisationKind>,
+) -> Result<Vec<(Organisation, OrganisationPayments)>, Problem> {
+    let own_only = matches!(caller.user.details.role, Role::SchoolSenco | Role::ProviderStaff);
+    let mut organisations: HashMap<_, _> =
+        state.store.organisations(caller.area).await?.into_iter().map(|o| (o.id, o)).collect();
+    let transfers: Vec<_> = state.store.transfers(caller.area, None).await?.into_iter().map(|s| s.transfer).collect();
+    Ok(organisation_payments(&transfers, year, route)
+        .into_iter()
+        .filter(|o| !own_only || caller.user.details.organisation_id == Some(o.organisation))
+        .filter_map(|o| Some((organisations.remove(&o.organisation)?, o)))
+        .filter(|(org, _)| kind.is_none_or(|k| k == org.kind))
+        .collect())
+}
+
 async fn organisations_report(
     State(state): State<AppState>,
     caller: Caller,
@@ -853,24 +874,15 @@ async fn organisations_report(
     let route = param(&params, "route", ManagementRoute::parse, &mut inv);
     let kind = param(&params, "kind", OrganisationKind::parse, &mut inv);
     inv.finish(|| ())?;
-    // A provider or school sees only what it was paid.
-    let own_only = matches!(caller.user.details.role, Role::SchoolSenco | Role::ProviderStaff);
-    let organisations: HashMap<_, _> =
-        state.store.organisations(caller.area).await?.into_iter().map(|o| (o.id, o)).collect();
     let references: HashMap<ChildId, String> = crate::pathway::children_in(&state, &caller, &ChildScope::Everyone)
         .await?
         .into_iter()
         .map(|c| (c.id, c.details.reference.to_string()))
         .collect();
-    let transfers: Vec<_> = state.store.transfers(caller.area, None).await?.into_iter().map(|s| s.transfer).collect();
-    let items: Vec<Value> = organisation_payments(&transfers, year, route)
+    let items: Vec<Value> = organisations_paid(&state, &caller, year, route, kind)
+        .await?
         .into_iter()
-        .filter(|o| !own_only || caller.user.details.organisation_id == Some(o.organisation))
-        .filter_map(|o| {
-            let org = organisations.get(&o.organisation)?;
-            if kind.is_some_and(|k| k != org.kind) {
-                return None;
-            }
+        .map(|(org, o)| {
             let mut v = json!(o);
             v["name"] = json!(org.name.to_string());
             v["kind"] = json!(org.kind.code());
@@ -878,7 +890,7 @@ async fn organisations_report(
                 let child: Option<ChildId> = c["child"].as_str().and_then(|s| s.parse().ok());
                 c["reference"] = json!(child.and_then(|id| references.get(&id)));
             }
-            Some(v)
+            v
         })
         .collect();
     let totals: BTreeMap<&str, i64> = BTreeMap::from([

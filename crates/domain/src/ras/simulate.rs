@@ -93,6 +93,42 @@ const BINS: [(&str, Option<i64>, Option<i64>); 7] = [
     ("up by £5,000 or more", Some(500_000), None),
 ];
 
+/// A stored answer that no longer fits the current policy.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("child {reference}: the stored answers do not fit policy {policy}: {problem}")]
+pub struct PopulationError {
+    pub reference: String,
+    pub policy: String,
+    pub problem: crate::Invalid,
+}
+
+/// The population to model: each child's latest stored questionnaire as
+/// answers to `from`, and what each gets now in the columns `streams`.
+pub fn population(
+    from: &Policy,
+    streams: Vec<String>,
+    latest: &[(crate::ChildReference, Date, super::record::StoredAllocation)],
+) -> Result<(Vec<ChildAnswers>, CurrentAmounts), PopulationError> {
+    let mut answers = Vec::with_capacity(latest.len());
+    let mut current = CurrentAmounts::new(streams, latest.len());
+    for (i, (reference, date_of_birth, stored)) in latest.iter().enumerate() {
+        let child = from.answers_from_ids(reference.as_str(), *date_of_birth, &stored.answers).map_err(|problem| {
+            PopulationError {
+                reference: reference.to_string(),
+                policy: format!("{} {}", from.id, from.version),
+                problem,
+            }
+        })?;
+        answers.push(child);
+        for column in 0..current.streams.len() {
+            if let Some(amount) = stored.current.get(&current.streams[column]) {
+                current.set(i, column, *amount);
+            }
+        }
+    }
+    Ok((answers, current))
+}
+
 /// How many of the largest changes to list.
 pub const LARGEST: usize = 10;
 

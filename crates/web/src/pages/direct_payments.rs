@@ -4,7 +4,7 @@
 //! by, the family's answer, recovery only when the rules allow it, closing.
 
 use super::components::{
-    Button, Cell, Choice, Content, InsetText, Input, Label, Legend, NotificationBanner, Radios, SummaryList,
+    Button, Cell, Choice, Content, Input, InsetText, Label, Legend, NotificationBanner, Radios, SummaryList,
     SummaryRow, Table, Tag, Textarea, WarningText,
 };
 use super::home::long_date;
@@ -30,7 +30,11 @@ use std::collections::HashMap;
 
 /// Every family's direct payment in the viewer's scope: those with alerts
 /// or an audit due first.
-pub(crate) async fn direct_payments(State(state): State<AppState>, ctx: Ctx, caller: Caller) -> Result<Markup, Problem> {
+pub(crate) async fn direct_payments(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    caller: Caller,
+) -> Result<Markup, Problem> {
     let today = caller.today();
     let names: HashMap<ChildId, String> = children_in(&state, &caller, &ChildScope::of(&caller.user.viewer()))
         .await?
@@ -150,7 +154,9 @@ impl Next {
             Next::Evidence | Next::Findings | Next::Close => true,
             Next::Notice => s.findings().is_some_and(|f| f.proposed_recovery > Pence::ZERO && f.notice.is_none()),
             Next::Response => s.notice().is_some_and(|n| n.response.is_none()) && s.recovered().is_none(),
-            Next::Recovery => s.findings().is_some_and(|f| f.proposed_recovery > Pence::ZERO) && s.recovered().is_none(),
+            Next::Recovery => {
+                s.findings().is_some_and(|f| f.proposed_recovery > Pence::ZERO) && s.recovered().is_none()
+            }
         }
     }
 }
@@ -241,7 +247,8 @@ fn audit_summary(child: &Child, audit: &DpAudit, today: jiff::civil::Date) -> Ma
         rows.push(SummaryRow::new("Notice sent", long_date(n.sent_on)));
         rows.push(SummaryRow::new("The family may respond until", long_date(n.response_by)));
         if let Some(r) = &n.response {
-            let answer = format!("{} on {}: {}", if r.agreed { "Agreed" } else { "Disagreed" }, long_date(r.on), r.text);
+            let answer =
+                format!("{} on {}: {}", if r.agreed { "Agreed" } else { "Disagreed" }, long_date(r.on), r.text);
             rows.push(SummaryRow::new("The family's answer", answer));
         }
     }
@@ -403,39 +410,39 @@ impl Step {
         Ok(Ok(Step { child, audit, next, notice_days }))
     }
 
-/// The form for the step, with what the person typed and its errors.
-fn page(&self, ctx: &Ctx, caller: &Caller, fields: &Fields, errors: &[FieldError]) -> Markup {
-    let Step { child, audit, next, notice_days } = self;
-    let (child, audit, next, notice_days) = (child, audit, *next, *notice_days);
-    let today = caller.today();
-    let text = |name: &str| value(fields, name);
-    let date = |name: &str, label: &str, hint: String, default: Option<String>| Input {
-        name: name.into(),
-        label: Some(Label { classes: Some("govuk-label--s".into()), ..Label::new(label) }),
-        hint: Some(hint.into()),
-        error: field_error(errors, name),
-        value: text(name).or(default),
-        classes: Some("govuk-input--width-10".into()),
-        ..Input::default()
-    };
-    let words = |name: &str, label: &str, hint: Option<&str>| Textarea {
-        name: name.into(),
-        label: Some(Label { classes: Some("govuk-label--s".into()), ..Label::new(label) }),
-        hint: hint.map(|h| h.into()),
-        error: field_error(errors, name),
-        value: text(name),
-        ..Textarea::default()
-    };
-    let on = date("on", "On what day?", format!("For example, {today}"), Some(today.to_string()));
-    let findings = audit.state.findings();
+    /// The form for the step, with what the person typed and its errors.
+    fn page(&self, ctx: &Ctx, caller: &Caller, fields: &Fields, errors: &[FieldError]) -> Markup {
+        let Step { child, audit, next, notice_days } = self;
+        let (child, audit, next, notice_days) = (child, audit, *next, *notice_days);
+        let today = caller.today();
+        let text = |name: &str| value(fields, name);
+        let date = |name: &str, label: &str, hint: String, default: Option<String>| Input {
+            name: name.into(),
+            label: Some(Label { classes: Some("govuk-label--s".into()), ..Label::new(label) }),
+            hint: Some(hint.into()),
+            error: field_error(errors, name),
+            value: text(name).or(default),
+            classes: Some("govuk-input--width-10".into()),
+            ..Input::default()
+        };
+        let words = |name: &str, label: &str, hint: Option<&str>| Textarea {
+            name: name.into(),
+            label: Some(Label { classes: Some("govuk-label--s".into()), ..Label::new(label) }),
+            hint: hint.map(|h| h.into()),
+            error: field_error(errors, name),
+            value: text(name),
+            ..Textarea::default()
+        };
+        let on = date("on", "On what day?", format!("For example, {today}"), Some(today.to_string()));
+        let findings = audit.state.findings();
         let mut frame = Frame::new(ctx, next.title());
-    frame.has_errors = !errors.is_empty();
-    frame.before_content = Some(html! { (super::components::BackLink {
-        href: format!("/children/{}/dp-audits", child.id),
-        text: Some("Direct payment audits".into()),
-    }) });
-    let action = format!("/children/{}/dp-audits/{}", child.id, next.path());
-    frame.render(html! {
+        frame.has_errors = !errors.is_empty();
+        frame.before_content = Some(html! { (super::components::BackLink {
+            href: format!("/children/{}/dp-audits", child.id),
+            text: Some("Direct payment audits".into()),
+        }) });
+        let action = format!("/children/{}/dp-audits/{}", child.id, next.path());
+        frame.render(html! {
         div class="govuk-grid-row" {
             div class="govuk-grid-column-two-thirds" {
                 @if !errors.is_empty() { (error_summary(errors)) }
@@ -531,7 +538,7 @@ fn page(&self, ctx: &Ctx, caller: &Caller, fields: &Fields, errors: &[FieldError
             }
         }
     })
-}
+    }
 }
 
 pub(crate) async fn step_form(
@@ -575,7 +582,11 @@ pub(crate) async fn record_step(
         outcome: value(&fields, "outcome"),
     };
     let recorded = match form.parse() {
-        Ok(event) => state.store.record_dp_audit_event(caller.area, step.audit.id, &event, &caller.stamp()).await.map_err(Problem::from),
+        Ok(event) => state
+            .store
+            .record_dp_audit_event(caller.area, step.audit.id, &event, &caller.stamp())
+            .await
+            .map_err(Problem::from),
         Err(invalid) => Err(Problem::invalid(invalid)),
     };
     Ok(match recorded {

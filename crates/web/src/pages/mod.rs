@@ -10,13 +10,17 @@
 //! one the person may not see is one page too.
 
 mod access_log;
+mod admin;
 mod assets;
 mod budget;
-mod direct_payments;
+mod chart;
+mod commissioning;
 pub(crate) mod components;
+mod direct_payments;
 mod home;
 mod info;
 mod money;
+mod organisations;
 mod plan;
 mod receipts;
 mod signin;
@@ -174,7 +178,11 @@ pub(crate) fn routes() -> Vec<ApiRoute> {
             get(statements::statements).post(statements::import),
             &[("get", Guard::area(AreaAction::Payments)), ("post", Guard::area(AreaAction::Payments))],
         ),
-        page("/direct-payments", get(direct_payments::direct_payments), &[("get", Guard::area(AreaAction::WatchDirectPayments))]),
+        page(
+            "/direct-payments",
+            get(direct_payments::direct_payments),
+            &[("get", Guard::area(AreaAction::WatchDirectPayments))],
+        ),
         page(
             "/children/{id}/dp-audits",
             get(direct_payments::audits).post(direct_payments::start),
@@ -209,6 +217,31 @@ pub(crate) fn routes() -> Vec<ApiRoute> {
             "/children/{id}/dp-audits/close",
             get(direct_payments::step_form).post(direct_payments::record_step),
             &[("get", Guard::change(Section::Money)), ("post", Guard::change(Section::Money))],
+        ),
+        page(
+            "/admin/users",
+            get(admin::users).post(admin::add),
+            &[("get", Guard::area(AreaAction::ManageUsers)), ("post", Guard::area(AreaAction::ManageUsers))],
+        ),
+        page(
+            "/admin/users/{id}",
+            get(admin::user).post(admin::change_user),
+            &[("get", Guard::area(AreaAction::ManageUsers)), ("post", Guard::area(AreaAction::ManageUsers))],
+        ),
+        page(
+            "/admin/policies",
+            get(admin::policies).post(admin::publish),
+            &[
+                ("get", Guard::area(AreaAction::PublishPolicy)),
+                ("post", Guard::area(AreaAction::PublishPolicy).with_step_up()),
+            ],
+        ),
+        page("/what-if", get(commissioning::what_if), &[("get", Guard::area(AreaAction::PublishPolicy))]),
+        page("/reports/money", get(commissioning::money_report), &[("get", Guard::area(AreaAction::MoneyReports))]),
+        page(
+            "/reports/organisations",
+            get(organisations::organisations),
+            &[("get", Guard::area(AreaAction::OrganisationPayments))],
         ),
         page("/children/{id}/access-log", get(access_log::access_log), &[("get", Guard::read(Section::AccessLog))]),
         page(
@@ -320,6 +353,18 @@ fn navigation(ctx: &Ctx) -> Markup {
         }
         if area_allowed(caller.user.details.role, AreaAction::WatchDirectPayments) {
             items.push(("/direct-payments", "Direct payments"));
+        }
+        if area_allowed(caller.user.details.role, AreaAction::MoneyReports) {
+            items.push(("/reports/money", "Reports"));
+        } else if area_allowed(caller.user.details.role, AreaAction::OrganisationPayments) {
+            items.push(("/reports/organisations", "Children you hold money for"));
+        }
+        if area_allowed(caller.user.details.role, AreaAction::PublishPolicy) {
+            items.push(("/what-if", "What if"));
+            items.push(("/admin/policies", "Policies"));
+        }
+        if area_allowed(caller.user.details.role, AreaAction::ManageUsers) {
+            items.push(("/admin/users", "Users"));
         }
     }
     items.push(("/policy", "How budgets are worked out"));
@@ -449,6 +494,34 @@ impl StreamNames {
     /// A stream's name (its id if the policy in force has no such stream).
     pub fn name(&self, id: &str) -> String {
         self.0.get(id).cloned().unwrap_or_else(|| id.to_owned())
+    }
+}
+
+/// The financial year a page asks for (`?year=2026-27`), or the current
+/// one; a year that is not one is a page not found.
+pub(crate) fn year_asked(q: &Fields, today: jiff::civil::Date) -> Result<allot_domain::FinancialYear, crate::Problem> {
+    match value(q, "year") {
+        Some(y) => y.parse().map_err(|_| crate::Problem::not_found()),
+        None => Ok(allot_domain::FinancialYear::containing(today)),
+    }
+}
+
+/// A small form to choose one of the last three financial years.
+pub(crate) fn year_form(action: &str, year: allot_domain::FinancialYear, today: jiff::civil::Date) -> Markup {
+    use allot_domain::FinancialYear;
+    let this_year = FinancialYear::containing(today);
+    let years: Vec<FinancialYear> = (0..3).map(|n| FinancialYear::starting(this_year.first_day().year() - n)).collect();
+    html! {
+        form method="get" action=(action) {
+            (components::Select {
+                name: "year".into(),
+                label: Some(components::Label::new("Financial year")),
+                items: years.iter().map(|y| components::Choice::new(y.to_string(), y.to_string())).collect(),
+                value: Some(year.to_string()),
+                ..components::Select::default()
+            })
+            (components::Button { text: Some("Show".into()), classes: Some("govuk-button--secondary".into()), ..components::Button::default() })
+        }
     }
 }
 

@@ -13,7 +13,7 @@ use crate::caller::Caller;
 use crate::money::{money_of, run};
 use crate::{AppState, Problem};
 use allot_domain::finance::run::RunStatus;
-use allot_domain::{ChildId, FieldError, FinancialYear, Invalid, Pence};
+use allot_domain::{ChildId, FieldError, Invalid, Pence};
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -27,10 +27,7 @@ pub(crate) async fn child_money(
     Query(q): Query<Fields>,
 ) -> Result<Markup, Problem> {
     let child = state.store.child(caller.area, parse_id::<ChildId>(&id)?).await?;
-    let year = match value(&q, "year") {
-        Some(y) => y.parse::<FinancialYear>().map_err(|_| Problem::not_found())?,
-        None => FinancialYear::containing(caller.today()),
-    };
+    let year = super::year_asked(&q, caller.today())?;
     let view = money_of(&state, &caller, child.id, year).await?;
     let streams = StreamNames::of(&state, &caller).await?;
     let name = child.details.known_as();
