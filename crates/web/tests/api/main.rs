@@ -2,6 +2,7 @@
 //! on SQLite and on PostgreSQL.
 
 mod access;
+mod area_pages;
 mod browser;
 mod money;
 mod money_pages;
