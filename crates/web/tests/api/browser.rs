@@ -57,7 +57,11 @@ async fn the_pages_work_in_a_real_browser_and_pass_axe() {
         .post(&format!("/api/v1/children/{}/allocations", mine["id"].as_str().unwrap()), json!({ "answers": answers }))
         .await;
     assert_eq!(status, 201);
-    super::access::organisation(app.store.as_ref(), app.area, "provider", "Bright Days Care").await;
+    let bright_days = super::access::organisation(app.store.as_ref(), app.area, "provider", "Bright Days Care").await;
+    let provider = Who { organisation: Some(bright_days), ..Who::default() };
+    add_user(app.store.as_ref(), app.area, "pat@brightdays.example", Role::ProviderStaff, provider).await;
+    let admin = Who { organisation: Some(app.council), ..Who::default() };
+    add_user(app.store.as_ref(), app.area, "ada@council.example", Role::Administrator, admin).await;
     let manager = Who { organisation: Some(app.council), teams: vec!["SEN North"], ..Who::default() };
     add_user(app.store.as_ref(), app.area, "tess@council.example", Role::TeamManager, manager).await;
     // Journey 3 pays Mara's direct payment: finance settings, and her
@@ -82,7 +86,7 @@ async fn the_pages_work_in_a_real_browser_and_pass_axe() {
         "chromium": chromium,
         "password": super::PASSWORD,
         "totp_secret": secret().to_base32(),
-        "users": { "caseworker": "asha@council.example", "parent": "parent@family.example", "manager": "tess@council.example", "finance": "fiona@council.example" },
+        "users": { "caseworker": "asha@council.example", "parent": "parent@family.example", "manager": "tess@council.example", "finance": "fiona@council.example", "commissioner": "policy@council.example", "provider": "pat@brightdays.example", "admin": "ada@council.example" },
         "children": { "mine": mine["id"], "reference": mine["reference"], "theirs": theirs["id"], "missing": allot_domain::ChildId::new().to_string() },
     });
     let screenshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
