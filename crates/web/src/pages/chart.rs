@@ -12,8 +12,8 @@ pub(crate) struct Bar {
     pub text: String,
 }
 
-const LABEL_WIDTH: i64 = 260;
-const BAR_SPACE: i64 = 360;
+const LABEL_WIDTH: i64 = 190;
+const BAR_SPACE: i64 = 200;
 const ROW: i64 = 32;
 
 /// A horizontal bar chart. Negative values are drawn as zero-length bars:
@@ -21,7 +21,7 @@ const ROW: i64 = 32;
 pub(crate) fn bar_chart(id: &str, title: &str, bars: &[Bar]) -> Markup {
     let max = bars.iter().map(|b| b.value).max().unwrap_or(0).max(1);
     let height = ROW * bars.len() as i64 + 8;
-    let width = LABEL_WIDTH + BAR_SPACE + 140;
+    let width = LABEL_WIDTH + BAR_SPACE + 110;
     html! {
         figure class="allot-chart" {
             svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby={ (id) "-title" } viewBox={ "0 0 " (width) " " (height) }
