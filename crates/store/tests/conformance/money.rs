@@ -418,8 +418,9 @@ async fn a_direct_payment_is_watched_and_money_is_recovered_only_after_a_notice(
         let store = &store;
         async move { store.record_dp_audit_event(area, audit.id, &event, &stamp("finance")).await }
     };
+    // The audit's rules name the field at fault.
     let refused = |r: Result<DpAudit, StoreError>| match r {
-        Err(StoreError::Refused(why)) => why,
+        Err(StoreError::Invalid(why)) => why.to_string(),
         other => panic!("{other:?}"),
     };
     let findings = |pence: i64| AuditEvent::FindingsRecorded {

@@ -14,6 +14,7 @@ use crate::caller::Caller;
 use crate::users::{Handover, add_user, reset_user, set_disabled};
 use crate::{AppState, Problem};
 use allot_domain::dates::date_in_england;
+use allot_domain::organisation::OrganisationKind;
 use allot_domain::pathway::delegation::DelegationPolicy;
 use allot_domain::ras::Policy;
 use allot_domain::user::{User, UserForm};
@@ -68,7 +69,10 @@ fn users_page(ctx: &Ctx, caller: &Caller, users: &[User], fields: &Fields, error
             first_cell_is_header: true,
         })
         h2 class="govuk-heading-m" id="add" { "Add someone" }
-        p class="govuk-body" { "Families are added from their child's record, so they are linked to the right child." }
+        p class="govuk-body" {
+            "Add council staff here. Families are linked to their child when they are added, and staff of schools, "
+            "providers and the NHS with their organisation, through " code { "allot users add" } " or the API."
+        }
         form method="post" action="/admin/users" novalidate {
             input type="hidden" name="csrf_token" value=(caller.session.csrf_token);
             (Input { name: "name".into(), label: Some(Label::new("Full name")), error: field_error(errors, "name"), value: value(fields, "name"), autocomplete: Some("off".into()), ..Input::default() })
@@ -77,7 +81,7 @@ fn users_page(ctx: &Ctx, caller: &Caller, users: &[User], fields: &Fields, error
                 name: "role".into(),
                 label: Some(Label::new("Role")),
                 error: field_error(errors, "role"),
-                items: std::iter::once(Choice::new("", "Choose a role")).chain(Role::ALL.iter().filter(|r| !r.is_family()).map(|r| Choice::new(r.code(), r.label()))).collect(),
+                items: std::iter::once(Choice::new("", "Choose a role")).chain(Role::ALL.iter().filter(|r| r.organisation_kind() == Some(OrganisationKind::Council)).map(|r| Choice::new(r.code(), r.label()))).collect(),
                 value: value(fields, "role"),
                 ..Select::default()
             })
