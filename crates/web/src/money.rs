@@ -12,7 +12,7 @@ use crate::{AppState, Problem};
 use allot_domain::access::{AreaAction, ChildScope, Section};
 use allot_domain::dates::parse_date;
 use allot_domain::finance::bank::{BankChange, BankChangeStatus, BankDetailsForm};
-use allot_domain::finance::dp_audit::{AuditEvent, AuditEventForm, notice_letter};
+use allot_domain::finance::dp_audit::{AuditEvent, AuditEventForm};
 use allot_domain::finance::ledger::{AccountKey, Applied, OverspendForm, TransferKind};
 use allot_domain::finance::reports::{OrganisationPayments, area_spend, organisation_payments};
 use allot_domain::finance::spend::{LearnedField, StatementFormat};
@@ -518,11 +518,7 @@ async fn list_audits(
     let items: Vec<Value> = audits
         .iter()
         .map(|a| {
-            let letter = a.state.findings().and_then(|f| {
-                let response_by = f.notice.as_ref()?.response_by;
-                let reasons = f.reasons.as_deref().unwrap_or_default();
-                Some(notice_letter(&name, &f.text, f.proposed_recovery, reasons, response_by))
-            });
+            let letter = a.state.findings().and_then(|f| Some(f.letter(&name, f.notice.as_ref()?.response_by)));
             let mut v = json!(a);
             v["notice_letter"] = json!(letter);
             v

@@ -47,6 +47,16 @@ impl Problem {
     }
 
     /// Field-level errors from parsing an input.
+    /// A refusal that names no field (a rule about the record, a duplicate)
+    /// as an error on `field`, so a page shows it beside the form that was
+    /// sent rather than on a page of its own.
+    pub fn on_field(mut self, field: &str) -> Problem {
+        if self.errors.is_empty() && matches!(self.status, 409 | 422) {
+            self.errors.push(allot_domain::FieldError { field: field.into(), message: self.detail.clone() });
+        }
+        self
+    }
+
     pub fn invalid(invalid: Invalid) -> Problem {
         let n = invalid.0.len();
         Problem {

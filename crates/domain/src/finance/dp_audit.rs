@@ -253,6 +253,20 @@ pub struct Findings {
     pub notice: Option<Notice>,
 }
 
+impl Findings {
+    /// The notice about these findings to `child`'s family, giving them
+    /// until `response_by` (the date of the notice sent, or one proposed).
+    pub fn letter(&self, child: &str, response_by: Date) -> String {
+        notice_letter(
+            child,
+            &self.text,
+            self.proposed_recovery,
+            self.reasons.as_deref().unwrap_or_default(),
+            response_by,
+        )
+    }
+}
+
 /// A notice sent to the family, and their answer.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Notice {

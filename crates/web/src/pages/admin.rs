@@ -349,17 +349,11 @@ pub(crate) async fn publish(
     };
     match published {
         Ok(()) => Ok(Redirect::to(&format!("/admin/policies?done={kind}")).into_response()),
-        Err(problem) if problem.errors.is_empty() && problem.status == 409 => {
-            let errors = [FieldError { field: "file".into(), message: problem.detail }];
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                render_policies(&state, &ctx, &caller, &fields, &errors, None).await?,
-            )
-                .into_response())
-        }
         Err(problem) => {
             let ras = state.store.policies(caller.area).await?;
             let delegation = state.store.delegation_policies(caller.area).await?;
+            // A version published before is said on the file.
+            let problem = problem.on_field("file");
             Ok(refused(|errors| policies_page(&ctx, &caller, (&ras, &delegation), &fields, errors, None), problem))
         }
     }

@@ -122,13 +122,16 @@ pub(crate) async fn what_if(
     let names = StreamNames::of(&state, &caller).await?;
     let latest = state.store.latest_allocations(caller.area).await?;
     let streams = from.streams.iter().map(|s| s.id.clone()).collect();
-    let (answers, current) = population(from, streams, &latest).map_err(|e| {
+    // Stored answers that no longer fit the policy in force, or a child
+    // the policy cannot evaluate, stop the modelling and say which child.
+    let cannot_model = |e: &dyn std::fmt::Display| {
         Problem::new(StatusCode::CONFLICT, "/problems/refused", "The modelling cannot run", format!("{e}."))
-    })?;
+    };
+    let (answers, current) = population(from, streams, &latest).map_err(|e| cannot_model(&e))?;
     let (outcome, errors) = match what_if_policy(from, &fields) {
         Ok(to) if !answers.is_empty() => {
             let sim = Baseline::new(from, &answers, &current, today).and_then(|b| b.compare(&to));
-            (sim.ok(), Vec::new())
+            (Some(sim.map_err(|e| cannot_model(&e))?), Vec::new())
         }
         Ok(_) => (None, Vec::new()),
         Err(invalid) => (None, invalid.0),

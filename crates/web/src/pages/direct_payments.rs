@@ -16,14 +16,11 @@ use crate::pathway::children_in;
 use crate::{AppState, Problem};
 use allot_domain::access::{ChildScope, Op, Section, section_allowed};
 use allot_domain::dates::{parse_date, plus_days};
-use allot_domain::finance::dp_audit::{
-    AuditEvent, AuditEventForm, AuditStep, Evidence, may_post_recovery, notice_letter,
-};
+use allot_domain::finance::dp_audit::{AuditEvent, AuditEventForm, AuditStep, Evidence, may_post_recovery};
 use allot_domain::{Child, ChildId, FieldError, Invalid, Pence};
 use allot_store::DpAudit;
 use axum::Form;
 use axum::extract::{MatchedPath, Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use std::collections::HashMap;
@@ -183,18 +180,6 @@ fn step_tag(step: AuditStep) -> Markup {
     html! { (Tag { text: step.label().into(), classes: Some(colour.into()) }) }
 }
 
-/// The letter the family was (or will be) sent about these findings.
-fn letter(child: &Child, audit: &DpAudit, response_by: jiff::civil::Date) -> Option<String> {
-    let f = audit.state.findings()?;
-    Some(notice_letter(
-        &child.details.known_as(),
-        &f.text,
-        f.proposed_recovery,
-        f.reasons.as_deref().unwrap_or_default(),
-        response_by,
-    ))
-}
-
 fn letter_text(text: &str) -> Markup {
     html! { div class="govuk-inset-text allot-letter" { @for para in text.split("\n\n") { p class="govuk-body" { @for (i, line) in para.lines().enumerate() { @if i > 0 { br; } (line) } } } } }
 }
@@ -265,7 +250,8 @@ fn audit_summary(child: &Child, audit: &DpAudit, today: jiff::civil::Date) -> Ma
     }
     html! {
         (SummaryList { rows, classes: None })
-        @if let Some(n) = s.notice() && let Some(text) = letter(child, audit, n.response_by) {
+        @if let Some(f) = s.findings() && let Some(n) = &f.notice {
+            @let text = f.letter(&child.details.known_as(), n.response_by);
             h3 class="govuk-heading-s" { "The notice sent to the family" }
             (letter_text(&text))
         }
@@ -435,6 +421,7 @@ impl Step {
         };
         let on = date("on", "On what day?", format!("For example, {today}"), Some(today.to_string()));
         let findings = audit.state.findings();
+        let recoverable = may_post_recovery(&audit.state, today);
         let mut frame = Frame::new(ctx, next.title());
         frame.has_errors = !errors.is_empty();
         frame.before_content = Some(html! { (super::components::BackLink {
@@ -487,7 +474,7 @@ impl Step {
                             p class="govuk-body" { "The family will be sent this letter. Send it before anything is recovered." }
                             @let by = text("response_by").and_then(|d| parse_date(&d).ok())
                                 .unwrap_or_else(|| plus_days(today, notice_days));
-                            @if let Some(letter) = letter(child, audit, by) { (letter_text(&letter)) }
+                            @if let Some(f) = findings { (letter_text(&f.letter(&child.details.known_as(), by))) }
                             (on)
                             (date("response_by", "The family may respond until", format!("At least {notice_days} days after the notice is sent"), Some(plus_days(today, notice_days).to_string())))
                         },
@@ -505,7 +492,7 @@ impl Step {
                             (words("response", "What did they say?", None))
                         },
                         Next::Recovery => {
-                            @match may_post_recovery(&audit.state, today) {
+                            @match &recoverable {
                                 Ok(amount) => {
                                     (SummaryList { rows: vec![
                                         SummaryRow::new("Amount to recover", amount.to_string()),
@@ -526,7 +513,7 @@ impl Step {
                             (words("outcome", "How did the audit end?", None))
                         },
                     }
-                    @if next != Next::Recovery || may_post_recovery(&audit.state, today).is_ok() {
+                    @if next != Next::Recovery || recoverable.is_ok() {
                         (Button {
                             text: Some(if next == Next::Recovery { "Recover the money" } else { next.title() }.into()),
                             classes: (next == Next::Recovery).then(|| "govuk-button--warning".into()),
@@ -591,11 +578,7 @@ pub(crate) async fn record_step(
     };
     Ok(match recorded {
         Ok(_) => Redirect::to(&format!("/children/{}/dp-audits?done={}", step.child.id, next.path())).into_response(),
-        Err(problem) if problem.errors.is_empty() && problem.status == StatusCode::UNPROCESSABLE_ENTITY.as_u16() => {
-            // A rule of the audit said no: say why on the same form.
-            let errors = [FieldError { field: "kind".into(), message: problem.detail.clone() }];
-            (StatusCode::UNPROCESSABLE_ENTITY, step.page(&ctx, &caller, &fields, &errors)).into_response()
-        }
-        Err(problem) => refused(|errors| step.page(&ctx, &caller, &fields, errors), problem),
+        // A rule of the audit that names no field is said on the same form.
+        Err(problem) => refused(|errors| step.page(&ctx, &caller, &fields, errors), problem.on_field("kind")),
     })
 }
