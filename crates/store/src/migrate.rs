@@ -15,6 +15,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (6, "money", include_str!("../migrations/sqlite/0006_money.sql")),
     (7, "spend", include_str!("../migrations/sqlite/0007_spend.sql")),
     (8, "receipts", include_str!("../migrations/sqlite/0008_receipts.sql")),
+    (9, "spend_accounts", include_str!("../migrations/sqlite/0009_spend_accounts.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/postgres/0001_foundation.sql")),
@@ -25,6 +26,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (6, "money", include_str!("../migrations/postgres/0006_money.sql")),
     (7, "spend", include_str!("../migrations/postgres/0007_spend.sql")),
     (8, "receipts", include_str!("../migrations/postgres/0008_receipts.sql")),
+    (9, "spend_accounts", include_str!("../migrations/postgres/0009_spend_accounts.sql")),
 ];
 
 /// The migration that turns the change log into the audit trail: the

@@ -10,7 +10,7 @@
 
 use crate::money::{TRANSFER_COLUMNS, stored_transfer};
 use crate::rows::Reader;
-use crate::sql::{SqlStore, child_exists, log_change};
+use crate::sql::{MAX_BINDS, SqlStore, child_exists, log_change, values_rows};
 use crate::{Engine, StoreError, StoreResult, audit, pathway};
 use allot_domain::finance::spend::{ItemMatcher, LearnedField, LearnedRule, SpendRecord, StatementFormat};
 use allot_domain::finance::statement::{ChildMoney, SpendTotal, child_money};
@@ -21,7 +21,7 @@ use allot_domain::{AreaId, ChildId, FinancialYear, Pence, Stamp};
 use jiff::civil::Date;
 use sqlx::AnyConnection;
 use sqlx::any::AnyRow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use tokio::sync::mpsc::Receiver;
 
 /// What the reader of a file sends the import.
@@ -110,35 +110,35 @@ pub struct StoredSpend {
 }
 
 /// Columns a line is inserted with, in order.
-const INSERT_COLUMNS: &str = "area_id, child_id, format, source, transaction_id, on_date, amount_pence, description, \
-     merchant, category, item_key, matched_by, import_id, import_line";
-
-/// A line as the insert reads it from JSON: child id, source, transaction
-/// id, date, pence, description, merchant, category, item key, rule, and
-/// the file's line number.
-type JsonLine<'a> =
-    (&'a str, &'a str, &'a str, Date, i64, &'a str, &'a str, Option<&'a str>, Option<&'a str>, Option<&'a str>, u64);
-
-/// A child's plan items, for matching, worked out once per import.
-struct ChildMatcher {
-    id: String,
-    matcher: ItemMatcher,
-}
+const INSERT_COLUMNS: &str = "account_no, transaction_id, on_date, amount_pence, description, merchant, category, \
+     item_key, matched_by, import_no, import_line";
+const INSERT_WIDTH: usize = 11;
 
 /// The state of one import while its lines arrive.
 struct Import {
     area: AreaId,
     area_text: String,
-    import_text: String,
+    /// The import's number, which each of its lines carries.
+    no: i64,
     format: StatementFormat,
-    engine: Engine,
     /// Child reference → the child (`None`: no such child in the area).
     children: HashMap<String, Option<ChildId>>,
-    matchers: HashMap<ChildId, ChildMatcher>,
+    /// Each child's plan items, for matching, worked out once per import.
+    matchers: HashMap<ChildId, ItemMatcher>,
+    /// The accounts lines have gone on, and how to find one from a line's
+    /// child reference and source.
+    accounts: Vec<Account>,
+    account_of: HashMap<String, HashMap<String, usize>>,
     problems: Vec<LineError>,
     done: SpendImported,
-    /// Child id → lines added and matched, for the audit trail.
-    per_child: BTreeMap<String, (u64, u64)>,
+}
+
+/// An account lines of this import go on.
+struct Account {
+    no: i64,
+    child: ChildId,
+    added: u64,
+    matched: u64,
 }
 
 impl Import {
@@ -157,123 +157,252 @@ impl Import {
             && !self.matchers.contains_key(&child)
         {
             let matcher = matcher(conn, self.area, child).await?;
-            self.matchers.insert(child, ChildMatcher { id: child.to_string(), matcher });
+            self.matchers.insert(child, matcher);
         }
         self.children.insert(reference.to_owned(), child);
         Ok(child)
     }
 
-    async fn lines(&mut self, conn: &mut AnyConnection, records: Vec<SpendRecord>) -> StoreResult<()> {
-        let mut children = Vec::with_capacity(records.len());
-        for r in &records {
+    /// The account of each line, when every line's account has been seen
+    /// before in this import (so no database is needed).
+    fn known_accounts(&self, records: &[SpendRecord]) -> Option<Vec<usize>> {
+        records
+            .iter()
+            .map(|r| {
+                let line = r.as_line();
+                self.account_of.get(line.account)?.get(line.source()).copied()
+            })
+            .collect()
+    }
+
+    /// The account of each line, made the first time a line arrives on it,
+    /// or (for lines naming no child of the area) a problem noted; `None`
+    /// once the file has any problem, as after the first nothing more is
+    /// written (the rest of the file is still read, so every problem is
+    /// reported at once).
+    async fn accounts(&mut self, conn: &mut AnyConnection, records: &[SpendRecord]) -> StoreResult<Option<Vec<usize>>> {
+        let mut accounts = Vec::with_capacity(records.len());
+        for r in records {
             let line = r.as_line();
-            let child = self.child(conn, line.account).await?;
-            if child.is_none() {
+            if let Some(&known) = self.account_of.get(line.account).and_then(|a| a.get(line.source())) {
+                accounts.push(known);
+                continue;
+            }
+            let Some(child) = self.child(conn, line.account).await? else {
                 self.problems.push(LineError::new(
                     r.line,
                     self.format.account_column(),
                     format!("no child in this area has the reference {}", line.account),
                 ));
-            }
-            children.push(child);
+                continue;
+            };
+            let no = account_no(conn, self.area, child, self.format, line.source(), true)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            self.accounts.push(Account { no, child, added: 0, matched: 0 });
+            let index = self.accounts.len() - 1;
+            self.account_of.entry(line.account.to_owned()).or_default().insert(line.source().to_owned(), index);
+            accounts.push(index);
         }
-        // After the first problem nothing more is written; the rest of the
-        // file is still read, so every problem is reported at once.
-        if !self.problems.is_empty() {
-            return Ok(());
-        }
-        self.insert(conn, &records, &children).await
+        Ok(self.problems.is_empty().then_some(accounts))
     }
 
-    async fn insert(
-        &mut self,
-        conn: &mut AnyConnection,
-        records: &[SpendRecord],
-        children: &[Option<ChildId>],
-    ) -> StoreResult<()> {
-        // The lines travel as one JSON array bound to one parameter: binding
-        // a dozen values a line costs more than the database's own work.
-        let from = match self.engine {
-            Engine::Sqlite => "json_each($4)",
-            Engine::Postgres => "json_array_elements($4::json) AS j(value)",
-        };
-        let sql = format!(
-            "INSERT INTO spend_lines ({INSERT_COLUMNS}) SELECT $1, value ->> 0, $2, value ->> 1, value ->> 2, \
-             value ->> 3, CAST(value ->> 4 AS BIGINT), value ->> 5, value ->> 6, value ->> 7, value ->> 8, \
-             value ->> 9, $3, CAST(value ->> 10 AS BIGINT) FROM {from} WHERE true \
-             ON CONFLICT (area_id, child_id, format, source, transaction_id) DO NOTHING"
-        );
-        let lines: Vec<JsonLine<'_>> = records
-            .iter()
-            .zip(children)
-            .map(|(r, child)| {
-                let line = r.as_line();
-                let child = &self.matchers[&child.expect("checked")];
-                let found = child.matcher.match_line(&line);
-                (
-                    child.id.as_str(),
-                    line.source(),
-                    r.transaction_id(),
-                    line.date,
-                    line.amount.pence(),
-                    line.description,
-                    line.merchant,
-                    line.category,
-                    found.map(|(key, _)| key),
-                    found.map(|(_, rule)| rule.code()),
-                    r.line,
-                )
-            })
-            .collect();
-        let json = serde_json::to_string(&lines).map_err(|e| StoreError::Corrupt(format!("spend lines: {e}")))?;
-        let added = sqlx::query(&sql)
-            .bind(&self.area_text)
-            .bind(self.format.code())
-            .bind(&self.import_text)
-            .bind(&json)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected();
-        // Usually every line is new. When some were seen before, ask which
-        // lines this import added (by their line numbers: a file may repeat
-        // a transaction), so the counts stay exact. (Returning a
-        // row per line from the insert costs a thread switch per line.)
-        let new: Vec<bool> = if added == lines.len() as u64 {
-            vec![true; lines.len()]
-        } else {
-            let (from, index) = match self.engine {
-                Engine::Sqlite => ("json_each($4) AS j", "j.key"),
-                Engine::Postgres => ("json_array_elements($4::json) WITH ORDINALITY AS j(value, n)", "j.n - 1"),
-            };
-            let ours: Vec<(i64,)> = sqlx::query_as(&format!(
-                // CROSS JOIN: SQLite then looks each line up by the key
-                // rather than reading the table.
-                "SELECT CAST({index} AS BIGINT) FROM {from} CROSS JOIN spend_lines s WHERE s.area_id = $1 \
-                 AND s.child_id = j.value ->> 0 AND s.format = $2 AND s.source = j.value ->> 1 \
-                 AND s.transaction_id = j.value ->> 2 \
-                 AND s.import_id = $3 AND s.import_line = CAST(j.value ->> 10 AS BIGINT)"
-            ))
-            .bind(&self.area_text)
-            .bind(self.format.code())
-            .bind(&self.import_text)
-            .bind(&json)
-            .fetch_all(&mut *conn)
-            .await?;
-            let mut new = vec![false; lines.len()];
-            ours.into_iter().filter_map(|(i,)| usize::try_from(i).ok()).for_each(|i| new[i] = true);
-            new
-        };
-        for (line, _) in lines.iter().zip(&new).filter(|(_, new)| **new) {
-            let matched = line.9.is_some();
-            let counts = self.per_child.entry(line.0.to_owned()).or_default();
-            counts.0 += 1;
-            counts.1 += u64::from(matched);
-            self.done.matched += u64::from(matched);
+    /// The insert of `records` (their `accounts` found), each matched to a
+    /// plan item by the domain's rules; `sql` has a row of placeholders for
+    /// each.
+    fn batch<'q>(&self, sql: &'q str, records: &[SpendRecord], accounts: &[usize]) -> Batch<'q> {
+        let mut insert = sqlx::query(sql);
+        let mut lines = Vec::with_capacity(records.len());
+        for (r, &account) in records.iter().zip(accounts) {
+            let line = r.as_line();
+            let Account { no, child, .. } = self.accounts[account];
+            let found = self.matchers[&child].match_line(&line);
+            let number = i64::try_from(r.line).unwrap_or(i64::MAX);
+            let text = |s: &str| s.to_owned();
+            insert = insert
+                .bind(no)
+                .bind(text(r.transaction_id()))
+                .bind(line.date.to_string())
+                .bind(line.amount.pence())
+                .bind(text(line.description))
+                .bind(text(line.merchant))
+                .bind(line.category.map(text))
+                .bind(found.map(|(key, _)| text(key)))
+                .bind(found.map(|(_, rule)| rule.code()))
+                .bind(self.no)
+                .bind(number);
+            lines.push(BatchLine {
+                account,
+                account_no: no,
+                transaction_id: text(r.transaction_id()),
+                line: number,
+                matched: found.is_some(),
+            });
         }
-        self.done.added += added;
-        self.done.seen_before += lines.len() as u64 - added;
-        Ok(())
+        Batch { insert, lines }
     }
+
+    /// What comes next from the reader, made ready without the database
+    /// where it can be: a full batch whose every account was seen before
+    /// is bound here, while the database writes the batch before.
+    fn next<'q>(&self, chunk: Option<SpendChunk>, full: &'q str) -> Next<'q> {
+        match chunk {
+            Some(SpendChunk::Lines(records)) if !self.problems.is_empty() => Next::Lines(records),
+            Some(SpendChunk::Lines(records)) => match self.known_accounts(&records) {
+                Some(accounts) if records.len() == BATCH_LINES => Next::Ready(self.batch(full, &records, &accounts)),
+                _ => Next::Lines(records),
+            },
+            Some(SpendChunk::End { lines, problems }) => Next::End { lines, problems },
+            None => Next::Stopped,
+        }
+    }
+
+    /// Counts what a batch added, for the import and each account.
+    fn count(&mut self, (lines, added): (Vec<BatchLine>, HashSet<i64>)) {
+        for line in lines.iter().filter(|l| added.contains(&l.line)) {
+            let account = &mut self.accounts[line.account];
+            account.added += 1;
+            account.matched += u64::from(line.matched);
+            self.done.matched += u64::from(line.matched);
+        }
+        self.done.added += added.len() as u64;
+        self.done.seen_before += (lines.len() - added.len()) as u64;
+    }
+}
+
+/// What the import does next.
+enum Next<'q> {
+    /// A full batch, bound and ready to run.
+    Ready(Batch<'q>),
+    /// Lines that need the database first (an account not seen before in
+    /// this import, a short last batch, or a file with problems).
+    Lines(Vec<SpendRecord>),
+    End {
+        lines: u64,
+        problems: Vec<LineError>,
+    },
+    /// The reader stopped before the end.
+    Stopped,
+}
+
+/// Lines sent to the store at a time: as many as one insert statement
+/// binds, so while the database writes one batch the next is matched and
+/// bound.
+pub(crate) const BATCH_LINES: usize = MAX_BINDS / INSERT_WIDTH;
+
+/// An insert of lines, ready to run.
+struct Batch<'q> {
+    insert: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    lines: Vec<BatchLine>,
+}
+
+/// What counting a line needs once its batch has run.
+struct BatchLine {
+    /// Which of the import's accounts, and its number.
+    account: usize,
+    account_no: i64,
+    transaction_id: String,
+    line: i64,
+    matched: bool,
+}
+
+/// The insert of `rows` lines in one statement, their values bound (as
+/// SQLite's own `.import` binds them).
+fn insert_sql(engine: Engine, rows: usize) -> String {
+    // OR ROLLBACK: a statement that may stop part way needs SQLite to copy
+    // every page it touches first, so it can be undone alone; that copying
+    // doubled the cost of a large import. A line breaking a constraint
+    // fails the import anyway, so it may as well undo it all at once.
+    let or_rollback = match engine {
+        Engine::Sqlite => " OR ROLLBACK",
+        Engine::Postgres => "",
+    };
+    format!(
+        "INSERT{or_rollback} INTO spend_lines ({INSERT_COLUMNS}) VALUES {} \
+         ON CONFLICT (account_no, transaction_id) DO NOTHING",
+        values_rows(engine, rows, INSERT_WIDTH)
+    )
+}
+
+/// Runs a batch; answers its lines and the line numbers of those that were
+/// new.
+async fn run(
+    conn: &mut AnyConnection,
+    engine: Engine,
+    import: i64,
+    batch: Batch<'_>,
+) -> StoreResult<(Vec<BatchLine>, HashSet<i64>)> {
+    let Batch { insert, lines } = batch;
+    let added = insert.execute(&mut *conn).await?.rows_affected();
+    // Usually every line is new. When some were seen before, ask which
+    // lines this import added (by their line numbers: a file may repeat
+    // a transaction), so the counts stay exact. (Returning a row per
+    // line from the insert costs a thread switch per line.)
+    if added == lines.len() as u64 {
+        let added = lines.iter().map(|l| l.line).collect();
+        return Ok((lines, added));
+    }
+    let sql = format!(
+        "WITH v (account_no, transaction_id, line) AS (VALUES {}) SELECT s.import_line FROM v \
+         JOIN spend_lines s ON s.account_no = v.account_no AND s.transaction_id = v.transaction_id \
+         WHERE s.import_no = {import} AND s.import_line = v.line",
+        values_rows(engine, lines.len(), 3),
+    );
+    let mut query = sqlx::query_as(&sql);
+    for l in &lines {
+        query = query.bind(l.account_no).bind(l.transaction_id.as_str()).bind(l.line);
+    }
+    let added: Vec<(i64,)> = query.fetch_all(&mut *conn).await?;
+    Ok((lines, added.into_iter().map(|(line,)| line).collect()))
+}
+
+/// Runs the batch waiting, if any.
+async fn run_waiting(
+    conn: &mut AnyConnection,
+    engine: Engine,
+    import: i64,
+    batch: Option<Batch<'_>>,
+) -> StoreResult<(Vec<BatchLine>, HashSet<i64>)> {
+    match batch {
+        Some(batch) => run(conn, engine, import, batch).await,
+        None => Ok((Vec::new(), HashSet::new())),
+    }
+}
+
+/// The number of a child's account in `format` from `source`; with
+/// `make`, made if it is not there yet.
+async fn account_no(
+    conn: &mut AnyConnection,
+    area: AreaId,
+    child: ChildId,
+    format: StatementFormat,
+    source: &str,
+    make: bool,
+) -> StoreResult<Option<i64>> {
+    let key = (area.to_string(), child.to_string(), format.code());
+    if make {
+        // DO NOTHING: another import may have made it a moment ago.
+        sqlx::query(
+            "INSERT INTO spend_accounts (area_id, child_id, format, source) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (area_id, child_id, format, source) DO NOTHING",
+        )
+        .bind(&key.0)
+        .bind(&key.1)
+        .bind(key.2)
+        .bind(source)
+        .execute(&mut *conn)
+        .await?;
+    }
+    let row: Option<(i64,)> = sqlx::query_as(
+        "SELECT no FROM spend_accounts WHERE area_id = $1 AND child_id = $2 AND format = $3 AND source = $4",
+    )
+    .bind(&key.0)
+    .bind(&key.1)
+    .bind(key.2)
+    .bind(source)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(|(no,)| no))
 }
 
 /// The matcher for a child's latest agreed plan (an empty one if none was
@@ -334,44 +463,72 @@ pub(crate) async fn import_spend(
 ) -> StoreResult<SpendImported> {
     let mut tx = db.write().await?;
     let id = SpendImportId::new();
-    let mut import = Import {
-        area,
-        area_text: area.to_string(),
-        import_text: id.to_string(),
-        format,
-        engine: db.engine,
-        children: HashMap::new(),
-        matchers: HashMap::new(),
-        problems: Vec::new(),
-        done: SpendImported { id, lines: 0, added: 0, seen_before: 0, matched: 0 },
-        per_child: BTreeMap::new(),
-    };
-    sqlx::query(
+    let id_text = id.to_string();
+    let (no,): (i64,) = sqlx::query_as(
         "INSERT INTO spend_imports (area_id, id, format, file_name, lines, added, seen_before, matched, \
-         imported_at_ms, imported_by) VALUES ($1, $2, $3, $4, 0, 0, 0, 0, $5, $6)",
+         imported_at_ms, imported_by) VALUES ($1, $2, $3, $4, 0, 0, 0, 0, $5, $6) RETURNING no",
     )
-    .bind(&import.area_text)
-    .bind(&import.import_text)
+    .bind(area.to_string())
+    .bind(&id_text)
     .bind(format.code())
     .bind(file_name)
     .bind(stamp.at.as_millisecond())
     .bind(stamp.by.to_string())
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
+    let mut import = Import {
+        area,
+        area_text: area.to_string(),
+        no,
+        format,
+        children: HashMap::new(),
+        matchers: HashMap::new(),
+        accounts: Vec::new(),
+        account_of: HashMap::new(),
+        problems: Vec::new(),
+        done: SpendImported { id, lines: 0, added: 0, seen_before: 0, matched: 0 },
+    };
+    // The database is kept busy: while it writes one batch, the last one's
+    // counts are taken and the next is read, matched and bound (the two
+    // sides take about the same time). Only lines that need the database
+    // first (a child not seen before in this import, the short last batch)
+    // wait for it.
+    let full = insert_sql(db.engine, BATCH_LINES);
+    let mut waiting: Option<Batch<'_>> = None;
+    let mut ran = None;
     loop {
-        match chunks.recv().await {
-            Some(SpendChunk::Lines(records)) => import.lines(&mut tx, records).await?,
-            Some(SpendChunk::End { lines, problems }) => {
+        let (run_result, next) = tokio::join!(run_waiting(&mut tx, db.engine, no, waiting.take()), async {
+            if let Some(ran) = ran.take() {
+                import.count(ran);
+            }
+            import.next(chunks.recv().await, &full)
+        });
+        ran = Some(run_result?);
+        match next {
+            Next::Ready(batch) => waiting = Some(batch),
+            Next::Lines(records) => {
+                let Some(accounts) = import.accounts(&mut tx, &records).await? else { continue };
+                if records.len() == BATCH_LINES {
+                    waiting = Some(import.batch(&full, &records, &accounts));
+                } else {
+                    let sql = insert_sql(db.engine, records.len());
+                    import.count(run(&mut tx, db.engine, no, import.batch(&sql, &records, &accounts)).await?);
+                }
+            }
+            Next::End { lines, problems } => {
                 import.done.lines = lines;
                 import.problems.extend(problems);
                 break;
             }
-            None => {
+            Next::Stopped => {
                 return Err(StoreError::Refused(
                     "the file stopped being read before its end, so nothing was imported".into(),
                 ));
             }
         }
+    }
+    if let Some(ran) = ran.take() {
+        import.count(ran);
     }
     if !import.problems.is_empty() {
         let mut problems = import.problems;
@@ -386,7 +543,7 @@ pub(crate) async fn import_spend(
         .bind(counts[2])
         .bind(counts[3])
         .bind(&import.area_text)
-        .bind(&import.import_text)
+        .bind(&id_text)
         .execute(&mut *tx)
         .await?;
     let detail = serde_json::json!({
@@ -398,19 +555,28 @@ pub(crate) async fn import_spend(
         "matched": done.matched,
     });
     // The import, and what it added to each child's record.
-    let mut entries = vec![audit::change(stamp, None, "spend_import", &import.import_text, "import", detail)];
-    for (child, (added, matched)) in &import.per_child {
-        let child = child.parse().map_err(|e| StoreError::Corrupt(format!("spend_lines.child_id: {e}")))?;
-        let detail = serde_json::json!({ "import": import.import_text, "added": added, "matched": matched });
-        entries.push(audit::change(stamp, Some(child), "spend", &import.import_text, "import", detail));
+    let mut entries = vec![audit::change(stamp, None, "spend_import", &id_text, "import", detail)];
+    let mut per_child: BTreeMap<ChildId, (u64, u64)> = BTreeMap::new();
+    for a in import.accounts.iter().filter(|a| a.added > 0) {
+        let counts = per_child.entry(a.child).or_default();
+        counts.0 += a.added;
+        counts.1 += a.matched;
+    }
+    for (&child, (added, matched)) in &per_child {
+        let detail = serde_json::json!({ "import": id_text, "added": added, "matched": matched });
+        entries.push(audit::change(stamp, Some(child), "spend", &id_text, "import", detail));
     }
     audit::append(&mut tx, area, entries).await?;
     tx.commit().await?;
     Ok(done)
 }
 
-const SPEND_COLUMNS: &str =
-    "format, source, transaction_id, on_date, amount_pence, description, merchant, category, item_key, matched_by";
+const SPEND_COLUMNS: &str = "a.format, a.source, l.transaction_id, l.on_date, l.amount_pence, l.description, \
+     l.merchant, l.category, l.item_key, l.matched_by";
+
+/// A child's lines: `a` their accounts, `l` the lines on them.
+const CHILD_LINES: &str =
+    "spend_lines l JOIN spend_accounts a ON a.no = l.account_no WHERE a.area_id = $1 AND a.child_id = $2";
 
 fn stored_spend(row: &AnyRow) -> StoreResult<StoredSpend> {
     let r = Reader { row, table: "spend_lines" };
@@ -437,8 +603,8 @@ pub(crate) async fn child_spend(
 ) -> StoreResult<Vec<StoredSpend>> {
     child_exists(conn, area, child).await?;
     let rows = sqlx::query(&format!(
-        "SELECT {SPEND_COLUMNS} FROM spend_lines WHERE area_id = $1 AND child_id = $2 \
-         AND on_date >= $3 AND on_date <= $4 ORDER BY on_date, format, source, transaction_id"
+        "SELECT {SPEND_COLUMNS} FROM {CHILD_LINES} AND l.on_date >= $3 AND l.on_date <= $4 \
+         ORDER BY l.on_date, a.format, a.source, l.transaction_id"
     ))
     .bind(area.to_string())
     .bind(child.to_string())
@@ -471,16 +637,14 @@ pub(crate) async fn put_spend_against_item(
 ) -> StoreResult<StoredSpend> {
     let mut tx = db.write().await?;
     child_exists(&mut tx, area, child).await?;
-    let key = (area.to_string(), child.to_string(), line.format.code(), &line.source, &line.transaction_id);
+    let account =
+        account_no(&mut tx, area, child, line.format, &line.source, false).await?.ok_or(StoreError::NotFound)?;
     let row = sqlx::query(&format!(
-        "SELECT {SPEND_COLUMNS} FROM spend_lines WHERE area_id = $1 AND child_id = $2 AND format = $3 \
-         AND source = $4 AND transaction_id = $5"
+        "SELECT {SPEND_COLUMNS} FROM spend_lines l JOIN spend_accounts a ON a.no = l.account_no \
+         WHERE l.account_no = $1 AND l.transaction_id = $2"
     ))
-    .bind(&key.0)
-    .bind(&key.1)
-    .bind(key.2)
-    .bind(key.3)
-    .bind(key.4)
+    .bind(account)
+    .bind(&line.transaction_id)
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(StoreError::NotFound)?;
@@ -494,19 +658,13 @@ pub(crate) async fn put_spend_against_item(
     if before.amount >= Pence::ZERO && item_key.is_some() {
         return Err(StoreError::Refused("money in is not spend: only money out can be put against an item".into()));
     }
-    sqlx::query(
-        "UPDATE spend_lines SET item_key = $1, matched_by = $2 WHERE area_id = $3 AND child_id = $4 AND format = $5 \
-         AND source = $6 AND transaction_id = $7",
-    )
-    .bind(item_key)
-    .bind(item_key.map(|_| "person"))
-    .bind(&key.0)
-    .bind(&key.1)
-    .bind(key.2)
-    .bind(key.3)
-    .bind(key.4)
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query("UPDATE spend_lines SET item_key = $1, matched_by = $2 WHERE account_no = $3 AND transaction_id = $4")
+        .bind(item_key)
+        .bind(item_key.map(|_| "person"))
+        .bind(account)
+        .bind(&line.transaction_id)
+        .execute(&mut *tx)
+        .await?;
     let rule = match (remember, item_key) {
         (Some(field), Some(item)) => {
             let pattern = match field {
@@ -525,8 +683,8 @@ pub(crate) async fn put_spend_against_item(
                  SELECT $1, $2, COALESCE(MAX(seq), 0) + 1, $3, $4, $5, $6, $7 FROM spend_rules \
                  WHERE area_id = $1 AND child_id = $2",
             )
-            .bind(&key.0)
-            .bind(&key.1)
+            .bind(area.to_string())
+            .bind(child.to_string())
             .bind(field.code())
             .bind(&pattern)
             .bind(item)
@@ -573,15 +731,14 @@ pub(crate) async fn child_money_in(
     .await?;
     let transfers = rows.iter().map(|r| stored_transfer(r).map(|s| s.transfer)).collect::<StoreResult<Vec<_>>>()?;
     let invoice = StatementFormat::ProviderInvoice.code();
-    let totals = sqlx::query(
-        "SELECT item_key, format, \
-         CAST(SUM(CASE WHEN amount_pence < 0 THEN -amount_pence ELSE 0 END) AS BIGINT) AS out_pence, \
-         CAST(SUM(CASE WHEN amount_pence > 0 THEN amount_pence ELSE 0 END) AS BIGINT) AS in_pence, \
-         MAX(CASE WHEN amount_pence < 0 THEN on_date END) AS last_out, \
-         CAST(SUM(CASE WHEN amount_pence < 0 THEN 1 ELSE 0 END) AS BIGINT) AS out_lines \
-         FROM spend_lines WHERE area_id = $1 AND child_id = $2 AND on_date >= $3 AND on_date <= $4 \
-         GROUP BY item_key, format",
-    )
+    let totals = sqlx::query(&format!(
+        "SELECT l.item_key, a.format, \
+         CAST(SUM(CASE WHEN l.amount_pence < 0 THEN -l.amount_pence ELSE 0 END) AS BIGINT) AS out_pence, \
+         CAST(SUM(CASE WHEN l.amount_pence > 0 THEN l.amount_pence ELSE 0 END) AS BIGINT) AS in_pence, \
+         MAX(CASE WHEN l.amount_pence < 0 THEN l.on_date END) AS last_out, \
+         CAST(SUM(CASE WHEN l.amount_pence < 0 THEN 1 ELSE 0 END) AS BIGINT) AS out_lines \
+         FROM {CHILD_LINES} AND l.on_date >= $3 AND l.on_date <= $4 GROUP BY l.item_key, a.format"
+    ))
     .bind(&area_text)
     .bind(&child_text)
     .bind(year.first_day().to_string())
@@ -606,10 +763,10 @@ pub(crate) async fn child_money_in(
         })
         .collect::<StoreResult<Vec<_>>>()?;
     // The family's account over its whole life: statements, not invoices.
-    let (dp_out, dp_last): (Option<i64>, Option<String>) = sqlx::query_as(
-        "SELECT CAST(SUM(-amount_pence) AS BIGINT), MAX(on_date) FROM spend_lines \
-         WHERE area_id = $1 AND child_id = $2 AND format <> $3 AND amount_pence < 0",
-    )
+    let (dp_out, dp_last): (Option<i64>, Option<String>) = sqlx::query_as(&format!(
+        "SELECT CAST(SUM(-l.amount_pence) AS BIGINT), MAX(l.on_date) FROM {CHILD_LINES} \
+         AND a.format <> $3 AND l.amount_pence < 0"
+    ))
     .bind(&area_text)
     .bind(&child_text)
     .bind(invoice)

@@ -54,7 +54,7 @@ pub struct SqlStore {
 
 /// The most values one statement binds: under SQLite's limit of 32,766 and
 /// PostgreSQL's of 65,535.
-const MAX_BINDS: usize = 30_000;
+pub(crate) const MAX_BINDS: usize = 30_000;
 
 /// Starts a write transaction. SQLite's must take the write lock at once
 /// (`BEGIN IMMEDIATE`): a deferred transaction that later tries to write can
@@ -555,7 +555,8 @@ impl Store for SqlStore {
             ("dp_audit_events", "area_id = $1"),
             ("dp_audits", "area_id = $1"),
             ("spend_rules", "area_id = $1"),
-            ("spend_lines", "area_id = $1"),
+            ("spend_lines", "account_no IN (SELECT no FROM spend_accounts WHERE area_id = $1)"),
+            ("spend_accounts", "area_id = $1"),
             ("spend_imports", "area_id = $1"),
             ("payment_run_items", "area_id = $1"),
             ("payment_runs", "area_id = $1"),
