@@ -334,13 +334,16 @@ async fn run(
 ) -> StoreResult<(Vec<BatchLine>, HashSet<i64>)> {
     let Batch { insert, lines } = batch;
     let added = insert.execute(&mut *conn).await?.rows_affected();
-    // Usually every line is new. When some were seen before, ask which
-    // lines this import added (by their line numbers: a file may repeat
+    // Usually every line is new, or (a file imported again) none is. When
+    // only some were seen before, ask which lines this import added (by their line numbers: a file may repeat
     // a transaction), so the counts stay exact. (Returning a row per
     // line from the insert costs a thread switch per line.)
     if added == lines.len() as u64 {
         let added = lines.iter().map(|l| l.line).collect();
         return Ok((lines, added));
+    }
+    if added == 0 {
+        return Ok((lines, HashSet::new()));
     }
     let sql = format!(
         "WITH v (account_no, transaction_id, line) AS (VALUES {}) SELECT s.import_line FROM v \

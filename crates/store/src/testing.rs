@@ -62,6 +62,13 @@ impl TestDatabase {
         sqlx::query(sql).execute(&store.pool).await.expect("tamper");
     }
 
+    /// Brings this database's schema up to migration `version` only, as
+    /// an older build left it.
+    pub async fn migrate_to(&self, version: i64) {
+        let store = SqlStore::connect(&self.url).await.expect("connect");
+        crate::migrate::run_to(&store.pool, store.engine, version).await.expect("migrate");
+    }
+
     /// A migrated store on this database.
     pub async fn store(&self) -> SqlStore {
         let store = SqlStore::connect(&self.url).await.expect("connect");

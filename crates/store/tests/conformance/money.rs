@@ -28,6 +28,7 @@ on_both_engines!(
     a_budget_is_not_overdrawn_without_an_approved_overspend,
     bank_details_change_only_when_a_second_person_confirms,
     spend_is_imported_once_matched_to_items_and_counted_in_the_childs_money,
+    spend_recorded_before_accounts_were_numbered_is_kept_and_still_recognised,
     a_direct_payment_is_watched_and_money_is_recovered_only_after_a_notice,
     a_receipt_is_kept_byte_for_byte_and_only_for_its_child,
 );
@@ -298,6 +299,76 @@ async fn import_statement(
     tx.send(SpendChunk::End { lines: lines.len() as u64 + problems.len() as u64, problems }).await.unwrap();
     drop(tx);
     store.import_spend(area, StatementFormat::Generic, "statement.csv", rx, &stamp("finance")).await
+}
+
+/// Migration 9 moved spend lines onto numbered accounts: lines recorded
+/// before it keep every field, the import keeps its counts, and a statement
+/// imported again after it still finds them seen before.
+async fn spend_recorded_before_accounts_were_numbered_is_kept_and_still_recognised(db: TestDatabase) {
+    db.migrate_to(8).await;
+    let (area, child) = ("0f6c2a52-7a0e-4c57-9d3e-3c1f0b6d9a01", "5b1d7c3e-2f4a-4e8b-a6c9-1d2e3f4a5b60");
+    let import = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d";
+    for sql in [
+        format!(
+            "INSERT INTO areas (id, code, name, created_at_ms, created_by) VALUES ('{area}', 'E06000009', 'Old', 1, 'x')"
+        ),
+        format!(
+            "INSERT INTO audit_heads (area_id, seq, hash) VALUES ('{area}', 0, '{}')",
+            allot_domain::audit::GENESIS_HASH
+        ),
+        format!(
+            "INSERT INTO children (id, area_id, reference, legal_given_names, legal_family_name, sort_name, \
+             date_of_birth, sex, address_protected, ehc_plan_status, version, created_at_ms, created_by, \
+             updated_at_ms, updated_by) VALUES ('{child}', '{area}', 'A-1', 'Ada', 'Ng', 'ng ada', '2012-05-01', \
+             'female', 0, 'no_plan', 1, 1, 'x', 1, 'x')"
+        ),
+        format!(
+            "INSERT INTO spend_imports (area_id, id, format, file_name, lines, added, seen_before, matched, \
+             imported_at_ms, imported_by) VALUES ('{area}', '{import}', 'generic', 'october.csv', 2, 2, 0, 1, \
+             1790000000000, 'finance')"
+        ),
+        format!(
+            "INSERT INTO spend_lines (area_id, child_id, format, source, transaction_id, on_date, amount_pence, \
+             description, merchant, category, item_key, matched_by, import_id, import_line) VALUES \
+             ('{area}', '{child}', 'generic', '', 'TX-1', '2026-10-02', -1250, 'Swim', 'LEISURE CENTRE', NULL, \
+             'item-1', 'merchant', '{import}', 2), \
+             ('{area}', '{child}', 'generic', '', 'TX-2', '2026-10-03', 9261, 'Direct payment', 'Council', 'income', \
+             NULL, NULL, '{import}', 3)"
+        ),
+    ] {
+        db.tamper(&sql).await;
+    }
+    let store = db.store().await;
+    let (area, child): (AreaId, ChildId) = (area.parse().unwrap(), child.parse().unwrap());
+    let imports = store.spend_imports(area, 10).await.unwrap();
+    assert_eq!(imports.len(), 1);
+    assert_eq!((imports[0].id.to_string().as_str(), imports[0].file_name.as_str()), (import, "october.csv"));
+    assert_eq!((imports[0].lines, imports[0].added, imports[0].seen_before, imports[0].matched), (2, 2, 0, 1));
+    let spend = store.child_spend(area, child, FinancialYear::starting(2026)).await.unwrap();
+    let kept: Vec<_> = spend
+        .iter()
+        .map(|s| {
+            (
+                s.transaction_id.as_str(),
+                s.date,
+                s.amount,
+                s.description.as_str(),
+                s.category.as_deref(),
+                s.item_key.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            ("TX-1", date(2026, 10, 2), Pence::new(-1_250), "Swim", None, Some("item-1")),
+            ("TX-2", date(2026, 10, 3), Pence::new(9_261), "Direct payment", Some("income"), None),
+        ]
+    );
+    let again =
+        import_statement(&store, area, &["A-1,2026-10-02,-12.50,Swim,LEISURE CENTRE,TX-1"], vec![]).await.unwrap();
+    assert_eq!((again.added, again.seen_before), (0, 1), "the line recorded before the migration is seen before");
+    assert_eq!(store.child_spend(area, child, FinancialYear::starting(2026)).await.unwrap().len(), 2);
 }
 
 async fn spend_is_imported_once_matched_to_items_and_counted_in_the_childs_money(db: TestDatabase) {
