@@ -4,9 +4,13 @@
 //! against an item, and a child's money worked out from the ledger and the
 //! spend.
 //!
-//! An import may be millions of lines, so the lines arrive in chunks over a
-//! channel while the caller is still reading the file, and go into the
-//! database many to a statement, their text bound by reference.
+//! An import may be ten million lines and should take no more than twice as
+//! long as SQLite's own `.import` of the file into a bare table (see
+//! bench/RESULTS.md). So the lines arrive in batches over a channel while
+//! the caller is still reading the file; each batch is one multi-row insert
+//! with its values bound, keyed by small integers (a child's account in a
+//! format from a source is named once, in `spend_accounts`); and while the
+//! database writes one batch, the next is matched and bound.
 
 use crate::money::{TRANSFER_COLUMNS, stored_transfer};
 use crate::rows::Reader;
@@ -213,7 +217,12 @@ impl Import {
     fn batch<'q>(&self, sql: &'q str, records: &[SpendRecord], accounts: &[usize]) -> Batch<'q> {
         let mut insert = sqlx::query(sql);
         let mut lines = Vec::with_capacity(records.len());
-        for (r, &account) in records.iter().zip(accounts) {
+        // In the key's order, so the database walks its index once rather
+        // than back and forth (a stable sort: a transaction the file repeats
+        // is still recorded from its first line).
+        let mut order: Vec<usize> = (0..records.len()).collect();
+        order.sort_by_key(|&i| (self.accounts[accounts[i]].no, records[i].transaction_id()));
+        for (r, &account) in order.into_iter().map(|i| (&records[i], &accounts[i])) {
             let line = r.as_line();
             let Account { no, child, .. } = self.accounts[account];
             let found = self.matchers[&child].match_line(&line);
