@@ -28,7 +28,7 @@ mod url;
 
 pub use access::SessionChange;
 pub use monitoring::{DirectPaymentReview, DpAudit, RecordedAuditEvent};
-pub use spend::{SpendChunk, SpendImportRecord, SpendImported, SpendLineRef, StoredSpend};
+pub use spend::{SPEND_BATCH_LINES, SpendChunk, SpendImportRecord, SpendImported, SpendLineRef, StoredSpend};
 pub use sql::SqlStore;
 pub use statement_file::import_statement;
 pub use url::{DatabaseUrl, Engine};

@@ -258,7 +258,9 @@ impl Import {
         match chunk {
             Some(SpendChunk::Lines(records)) if !self.problems.is_empty() => Next::Lines(records),
             Some(SpendChunk::Lines(records)) => match self.known_accounts(&records) {
-                Some(accounts) if records.len() == BATCH_LINES => Next::Ready(self.batch(full, &records, &accounts)),
+                Some(accounts) if records.len() == SPEND_BATCH_LINES => {
+                    Next::Ready(self.batch(full, &records, &accounts))
+                }
                 _ => Next::Lines(records),
             },
             Some(SpendChunk::End { lines, problems }) => Next::End { lines, problems },
@@ -297,7 +299,7 @@ enum Next<'q> {
 /// Lines sent to the store at a time: as many as one insert statement
 /// binds, so while the database writes one batch the next is matched and
 /// bound.
-pub(crate) const BATCH_LINES: usize = MAX_BINDS / INSERT_WIDTH;
+pub const SPEND_BATCH_LINES: usize = MAX_BINDS / INSERT_WIDTH;
 
 /// An insert of lines, ready to run.
 struct Batch<'q> {
@@ -505,7 +507,7 @@ pub(crate) async fn import_spend(
     // sides take about the same time). Only lines that need the database
     // first (a child not seen before in this import, the short last batch)
     // wait for it.
-    let full = insert_sql(db.engine, BATCH_LINES);
+    let full = insert_sql(db.engine, SPEND_BATCH_LINES);
     let mut waiting: Option<Batch<'_>> = None;
     let mut ran = None;
     loop {
@@ -520,7 +522,7 @@ pub(crate) async fn import_spend(
             Next::Ready(batch) => waiting = Some(batch),
             Next::Lines(records) => {
                 let Some(accounts) = import.accounts(&mut tx, &records).await? else { continue };
-                if records.len() == BATCH_LINES {
+                if records.len() == SPEND_BATCH_LINES {
                     waiting = Some(import.batch(&full, &records, &accounts));
                 } else {
                     let sql = insert_sql(db.engine, records.len());

@@ -12,7 +12,7 @@ use std::io::Read;
 use tokio::sync::mpsc;
 
 /// Lines sent to the store at a time.
-const CHUNK_LINES: usize = crate::spend::BATCH_LINES;
+const CHUNK_LINES: usize = crate::spend::SPEND_BATCH_LINES;
 
 /// Reads `file` line by line, sending checked lines to `tx` in chunks and,
 /// at the end, every problem found. A header that is wrong stops at once.

@@ -19,7 +19,10 @@ use allot_domain::pathway::record::{EventKind, PathwayStep};
 use allot_domain::pathway::signoff::{Decider, DecisionForm, PlanStatus, Submission};
 use allot_domain::{AreaId, ChildId, FinancialYear, Pence};
 use allot_store::testing::TestDatabase;
-use allot_store::{DpAudit, SpendChunk, SpendImported, SpendLineRef, SqlStore, Store, StoreError, on_both_engines};
+use allot_store::{
+    DpAudit, SPEND_BATCH_LINES, SpendChunk, SpendImported, SpendLineRef, SqlStore, Store, StoreError,
+    import_statement as import_statement_file, on_both_engines,
+};
 use jiff::civil::date;
 
 on_both_engines!(
@@ -29,6 +32,7 @@ on_both_engines!(
     bank_details_change_only_when_a_second_person_confirms,
     spend_is_imported_once_matched_to_items_and_counted_in_the_childs_money,
     spend_recorded_before_accounts_were_numbered_is_kept_and_still_recognised,
+    a_statement_of_many_batches_is_counted_exactly,
     a_direct_payment_is_watched_and_money_is_recovered_only_after_a_notice,
     a_receipt_is_kept_byte_for_byte_and_only_for_its_child,
 );
@@ -299,6 +303,74 @@ async fn import_statement(
     tx.send(SpendChunk::End { lines: lines.len() as u64 + problems.len() as u64, problems }).await.unwrap();
     drop(tx);
     store.import_spend(area, StatementFormat::Generic, "statement.csv", rx, &stamp("finance")).await
+}
+
+/// A statement long enough to go in as several batches, through the real
+/// file reader: a child first seen part way through, a transaction the file
+/// repeats far apart, a file of exactly two batches, and (in a second file)
+/// new lines scattered among ones seen before, so batches are partly new and
+/// the last is short; every count stays exact.
+async fn a_statement_of_many_batches_is_counted_exactly(db: TestDatabase) {
+    let store = db.store().await;
+    let (area, a1) = agreed_child(&store, "E06000001").await;
+    let a2 = store.create_child(area, &child("A-2", "Bo", "Ng", "2014-02-01"), &stamp("asha")).await.unwrap().id;
+    // A-1 throughout, A-2 from line 4002 on every other line; every third
+    // A-1 line is a swim, which a rule puts against item-1.
+    let line = |n: u32, tx: &str| {
+        let (account, what) = match n {
+            n if n >= 4002 && n % 2 == 0 => ("A-2", "Cinema trip,Odeon"),
+            n if n % 3 == 0 => ("A-1", "Swim,LEISURE CENTRE"),
+            _ => ("A-1", "Groceries,Tesco"),
+        };
+        format!("{account},2026-11-{:02},-1.{:02},{what},{tx}\n", 1 + n % 28, n % 100)
+    };
+    let last = 2 * SPEND_BATCH_LINES as u32 + 1;
+    assert!(last > 5_000, "A-2 and the repeat come in the second batch");
+    let mut first: Vec<String> = (2..=last).map(|n| line(n, &format!("TX-{n}"))).collect();
+    first[5_000 - 2] = first[10 - 2].clone(); // line 5000 repeats line 10
+    first[21 - 2] = line(21, "TX-11"); // a swim with line 11's (a grocery's) id
+    // Every 97th line of the second file is followed by a new one.
+    let second: Vec<String> = (2..=last)
+        .flat_map(|n| {
+            let seen = line(n, &format!("TX-{n}"));
+            if n % 97 == 0 { vec![seen, line(n, &format!("NEW-{n}"))] } else { vec![seen] }
+        })
+        .collect();
+    // What each import should count: (lines, added, seen before, matched),
+    // a line being new when its account and transaction were not seen.
+    let mut seen = std::collections::HashSet::new();
+    let mut expected = |lines: &[String]| {
+        let new: Vec<&String> = lines
+            .iter()
+            .filter(|l| {
+                let fields: Vec<&str> = l.trim_end().split(',').collect();
+                seen.insert((fields[0].to_owned(), fields[5].to_owned()))
+            })
+            .collect();
+        let matched = new.iter().filter(|l| l.contains("Swim")).count() as u64;
+        (lines.len() as u64, new.len() as u64, (lines.len() - new.len()) as u64, matched)
+    };
+    let year = FinancialYear::starting(2026);
+    let mut recorded = 0;
+    for lines in [&first, &second] {
+        let text = format!("{STATEMENT_HEADER}\n{}", lines.concat());
+        let file = std::io::Cursor::new(text);
+        let done = import_statement_file(&store, area, StatementFormat::Generic, "s.csv", file, &stamp("finance"))
+            .await
+            .unwrap();
+        let counts = expected(lines);
+        assert_eq!((done.lines, done.added, done.seen_before, done.matched), counts);
+        recorded += counts.1 as usize;
+        let stored = store.child_spend(area, a1, year).await.unwrap().len()
+            + store.child_spend(area, a2, year).await.unwrap().len();
+        assert_eq!(stored, recorded);
+    }
+    let tx11 = store.child_spend(area, a1, year).await.unwrap().into_iter().find(|s| s.transaction_id == "TX-11");
+    assert_eq!(tx11.map(|s| s.merchant), Some("Tesco".to_owned()), "a repeated id keeps its first line");
+    // The second file's new lines: one after every 97th line, and line
+    // 5000 of A-2 and 21 of A-1, which the first file had replaced with
+    // repeats.
+    assert_eq!(recorded, (last as usize - 3) + (last as usize / 97) + 2);
 }
 
 /// Migration 9 moved spend lines onto numbered accounts: lines recorded
