@@ -13,7 +13,9 @@
 #
 # Each round starts from the same freshly made demo database and a new peer
 # database, runs the peer, then the import, then the import again (every
-# line seen before). Medians of ROUNDS rounds (default 3).
+# line seen before). Medians of ROUNDS rounds (default 3). Allot makes new
+# databases with 16 KiB pages; the peer with the same page size is timed too,
+# for information (the goal is against sqlite3 as it comes).
 #
 # Usage: bash bench/spend/run.sh [LINES] [ROUNDS]
 set -euo pipefail
@@ -45,12 +47,14 @@ timed() { # label command…: runs it, prints its wall time and appends it to $o
     echo "$wall" >> "$out/$label.times"
     printf '  %-7s wall %6.2f s  user %6.2f s  sys %5.2f s  peak %5d MiB\n' "$label" "$wall" "$user" "$sys" $((mem / 1024))
 }
-rm -f "$out"/*.times
+rm -f "$out"/*.times "$out"/*.out
 for round in $(seq "$rounds"); do
     echo "round $round"
     rm -f "$peer" "$db" "$db-wal" "$db-shm"
     cp "$template" "$db"
     timed peer sqlite3 "$peer" ".import --csv $statement statement"
+    rm -f "$peer"
+    timed peer16k sqlite3 "$peer" "PRAGMA page_size = 16384;" ".import --csv $statement statement"
     export ALLOT_DATABASE_URL="sqlite://$db"
     timed import "$allot" import statement "$statement" --format generic
     timed again "$allot" import statement "$statement" --format generic
@@ -60,11 +64,13 @@ echo "again:  $(cat "$out/again.out")"
 python3 - "$out" <<'PY'
 import statistics, sys
 out = sys.argv[1]
-t = {k: [float(x) for x in open(f"{out}/{k}.times")] for k in ("peer", "import", "again")}
+t = {k: [float(x) for x in open(f"{out}/{k}.times")] for k in ("peer", "peer16k", "import", "again")}
 peer = statistics.median(t["peer"])
 ratio = lambda k: statistics.median(a / p for a, p in zip(t[k], t["peer"]))
-print(f"medians: peer {peer:.2f} s, import {statistics.median(t['import']):.2f} s, again {statistics.median(t['again']):.2f} s")
+m = {k: statistics.median(v) for k, v in t.items()}
+print(f"medians: peer {m['peer']:.2f} s, peer with 16 KiB pages {m['peer16k']:.2f} s, import {m['import']:.2f} s, again {m['again']:.2f} s")
 print(f"import / peer: {ratio('import'):.2f} (rounds: {', '.join(f'{a / p:.2f}' for a, p in zip(t['import'], t['peer']))})")
 print(f"again / peer:  {ratio('again'):.2f}")
+print(f"import / peer with 16 KiB pages: {statistics.median(a / p for a, p in zip(t['import'], t['peer16k'])):.2f}")
 PY
 rm -f "$peer" "$out/time.tmp"
