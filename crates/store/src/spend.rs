@@ -167,16 +167,11 @@ impl Import {
         Ok(child)
     }
 
-    /// The account of each line, when every line's account has been seen
-    /// before in this import (so no database is needed).
-    fn known_accounts(&self, records: &[SpendRecord]) -> Option<Vec<usize>> {
-        records
-            .iter()
-            .map(|r| {
-                let line = r.as_line();
-                self.account_of.get(line.account)?.get(line.source()).copied()
-            })
-            .collect()
+    /// The account of a line, if a line has gone on it before in this
+    /// import (so no database is needed).
+    fn known_account(&self, record: &SpendRecord) -> Option<usize> {
+        let line = record.as_line();
+        self.account_of.get(line.account)?.get(line.source()).copied()
     }
 
     /// The account of each line, made the first time a line arrives on it,
@@ -187,11 +182,11 @@ impl Import {
     async fn accounts(&mut self, conn: &mut AnyConnection, records: &[SpendRecord]) -> StoreResult<Option<Vec<usize>>> {
         let mut accounts = Vec::with_capacity(records.len());
         for r in records {
-            let line = r.as_line();
-            if let Some(&known) = self.account_of.get(line.account).and_then(|a| a.get(line.source())) {
+            if let Some(known) = self.known_account(r) {
                 accounts.push(known);
                 continue;
             }
+            let line = r.as_line();
             let Some(child) = self.child(conn, line.account).await? else {
                 self.problems.push(LineError::new(
                     r.line,
@@ -257,12 +252,14 @@ impl Import {
     fn next<'q>(&self, chunk: Option<SpendChunk>, full: &'q str) -> Next<'q> {
         match chunk {
             Some(SpendChunk::Lines(records)) if !self.problems.is_empty() => Next::Lines(records),
-            Some(SpendChunk::Lines(records)) => match self.known_accounts(&records) {
-                Some(accounts) if records.len() == SPEND_BATCH_LINES => {
-                    Next::Ready(self.batch(full, &records, &accounts))
+            Some(SpendChunk::Lines(records)) => {
+                match records.iter().map(|r| self.known_account(r)).collect::<Option<Vec<_>>>() {
+                    Some(accounts) if records.len() == SPEND_BATCH_LINES => {
+                        Next::Ready(self.batch(full, &records, &accounts))
+                    }
+                    _ => Next::Lines(records),
                 }
-                _ => Next::Lines(records),
-            },
+            }
             Some(SpendChunk::End { lines, problems }) => Next::End { lines, problems },
             None => Next::Stopped,
         }
