@@ -34,8 +34,10 @@ pub enum SpendChunk {
     /// Lines that passed the domain's checks.
     Lines(Vec<SpendRecord>),
     /// The end of the file: how many lines it had (not counting the
-    /// header) and what was wrong with the lines that failed the checks.
-    End { lines: u64, problems: Vec<LineError> },
+    /// header), what was wrong with the lines that failed the checks, and
+    /// the child reference each of those names (by line), which the store
+    /// checks too, so every problem is reported at once.
+    End { lines: u64, problems: Vec<LineError>, references: Vec<(u64, String)> },
 }
 
 /// What an import did.
@@ -167,6 +169,25 @@ impl Import {
         Ok(child)
     }
 
+    /// The child a line's reference names, or (none in the area) a problem
+    /// noted against the line.
+    async fn known_child(
+        &mut self,
+        conn: &mut AnyConnection,
+        line: u64,
+        reference: &str,
+    ) -> StoreResult<Option<ChildId>> {
+        let child = self.child(conn, reference).await?;
+        if child.is_none() {
+            self.problems.push(LineError::new(
+                line,
+                self.format.account_column(),
+                format!("no child in this area has the reference {reference}"),
+            ));
+        }
+        Ok(child)
+    }
+
     /// The account of a line, if a line has gone on it before in this
     /// import (so no database is needed).
     fn known_account(&self, record: &SpendRecord) -> Option<usize> {
@@ -187,14 +208,7 @@ impl Import {
                 continue;
             }
             let line = r.as_line();
-            let Some(child) = self.child(conn, line.account).await? else {
-                self.problems.push(LineError::new(
-                    r.line,
-                    self.format.account_column(),
-                    format!("no child in this area has the reference {}", line.account),
-                ));
-                continue;
-            };
+            let Some(child) = self.known_child(conn, r.line, line.account).await? else { continue };
             let no = account_no(conn, self.area, child, self.format, line.source(), true)
                 .await?
                 .ok_or(StoreError::NotFound)?;
@@ -260,7 +274,7 @@ impl Import {
                     _ => Next::Lines(records),
                 }
             }
-            Some(SpendChunk::End { lines, problems }) => Next::End { lines, problems },
+            Some(SpendChunk::End { lines, problems, references }) => Next::End { lines, problems, references },
             None => Next::Stopped,
         }
     }
@@ -288,6 +302,7 @@ enum Next<'q> {
     End {
         lines: u64,
         problems: Vec<LineError>,
+        references: Vec<(u64, String)>,
     },
     /// The reader stopped before the end.
     Stopped,
@@ -526,9 +541,12 @@ pub(crate) async fn import_spend(
                     import.count(run(&mut tx, db.engine, no, import.batch(&sql, &records, &accounts)).await?);
                 }
             }
-            Next::End { lines, problems } => {
+            Next::End { lines, problems, references } => {
                 import.done.lines = lines;
                 import.problems.extend(problems);
+                for (line, reference) in references {
+                    import.known_child(&mut tx, line, &reference).await?;
+                }
                 break;
             }
             Next::Stopped => {

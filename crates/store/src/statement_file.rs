@@ -33,6 +33,8 @@ fn read_lines(file: impl Read, format: StatementFormat, tx: mpsc::Sender<SpendCh
     let columns = Columns::from_header(format, &header.iter().map(String::as_str).collect::<Vec<_>>())
         .map_err(|invalid| LineError::all(1, invalid).collect::<Vec<_>>())?;
     let mut problems = Vec::new();
+    // Lines with problems whose child reference is still to be checked.
+    let mut references = Vec::new();
     let mut chunk = Vec::with_capacity(CHUNK_LINES);
     let mut lines = 0u64;
     loop {
@@ -43,7 +45,15 @@ fn read_lines(file: impl Read, format: StatementFormat, tx: mpsc::Sender<SpendCh
                 let line = record.position().map_or(0, |p| p.line());
                 match columns.line_with(|i| record.get(i)) {
                     Ok(spend) => chunk.push(SpendRecord::new(line, &spend)),
-                    Err(invalid) => problems.extend(LineError::all(line, invalid)),
+                    Err(invalid) => {
+                        let before = problems.len();
+                        problems.extend(LineError::all(line, invalid));
+                        let account = columns.account(|i| record.get(i));
+                        let account_bad = problems[before..].iter().any(|p| p.field == format.account_column());
+                        if !account.is_empty() && !account_bad {
+                            references.push((line, account.to_owned()));
+                        }
+                    }
                 }
             }
             Err(e) => {
@@ -61,7 +71,7 @@ fn read_lines(file: impl Read, format: StatementFormat, tx: mpsc::Sender<SpendCh
     if !chunk.is_empty() {
         let _ = tx.blocking_send(SpendChunk::Lines(chunk));
     }
-    let _ = tx.blocking_send(SpendChunk::End { lines, problems });
+    let _ = tx.blocking_send(SpendChunk::End { lines, problems, references });
     Ok(())
 }
 

@@ -300,7 +300,8 @@ async fn a_statement_is_imported_whole_or_not_at_all_and_once(db: TestDatabase) 
         "broken.csv",
         &format!(
             "{header}WV-0000005,2026-11-02,-14.50,PA wages item-1,A personal assistant,TX-1\n\
-             WV-9999999,2026-11-02,-1.00,x,y,TX-2\nWV-0000005,2026-11-31,ten pounds,x,y,TX-3\n"
+             WV-9999999,2026-11-02,-1.00,x,y,TX-2\nWV-0000005,2026-11-31,ten pounds,x,y,TX-3\n\
+             WV-8888888,2026-11-02,-1.00,x,y,\n"
         ),
     );
     let out = allot(&db, &["import", "statement", &broken, "--format", "generic"]);
@@ -310,7 +311,10 @@ async fn a_statement_is_imported_whole_or_not_at_all_and_once(db: TestDatabase) 
         "broken.csv:3: account: no child in this area has the reference WV-9999999",
         "broken.csv:4: date: enter a date like 2026-11-23",
         "broken.csv:4: amount: enter an amount like -12.50",
-        "3 problems to correct. Nothing was changed.",
+        // A line with a problem of its own has its reference checked too.
+        "broken.csv:5: account: no child in this area has the reference WV-8888888",
+        "broken.csv:5: transaction_id: the transaction id is empty",
+        "5 problems to correct. Nothing was changed.",
     ] {
         assert!(errors.contains(expected), "{expected} in {errors}");
     }

@@ -325,6 +325,13 @@ impl Columns {
         self.line_with(|i| record.get(i).copied())
     }
 
+    /// The child reference a record names (trimmed; empty if it names
+    /// none), read even when the record has other problems, so a file's
+    /// references can all be checked at once.
+    pub fn account<'a>(&self, field: impl Fn(usize) -> Option<&'a str>) -> &'a str {
+        self.at[Role::Account as usize].and_then(field).map_or("", str::trim)
+    }
+
     /// [`Columns::line`] over a record read through `field` (the field at an
     /// index, if there is one), so a caller can pass
     /// `|i| string_record.get(i)` and collect nothing.
@@ -1040,6 +1047,15 @@ mod tests {
         "Card Holder Reference,Transaction Date,Merchant Name,Merchant Category,Debit,Credit,Transaction ID,Narrative";
     const INVOICE_HEADER: &str =
         "provider_reference,invoice_number,line,child_reference,item_key,date,amount,description";
+
+    #[test]
+    fn the_child_reference_is_read_from_a_line_with_other_problems() {
+        let invoice = columns(StatementFormat::ProviderInvoice, INVOICE_HEADER);
+        let record = ["PRV-42", "", "2", "  ALT-1 ", "item-3", "23/11/2026", "lots", ""];
+        assert!(invoice.line(&record).is_err());
+        assert_eq!(invoice.account(|i| record.get(i).copied()), "ALT-1");
+        assert_eq!(invoice.account(|_| None), "", "a record too short to have it names none");
+    }
 
     #[test]
     fn a_kept_record_gives_back_the_same_line_and_its_source() {

@@ -300,7 +300,8 @@ async fn import_statement(
         .collect();
     let (tx, rx) = tokio::sync::mpsc::channel(4);
     tx.send(SpendChunk::Lines(records)).await.unwrap();
-    tx.send(SpendChunk::End { lines: lines.len() as u64 + problems.len() as u64, problems }).await.unwrap();
+    let lines = lines.len() as u64 + problems.len() as u64;
+    tx.send(SpendChunk::End { lines, problems, references: Vec::new() }).await.unwrap();
     drop(tx);
     store.import_spend(area, StatementFormat::Generic, "statement.csv", rx, &stamp("finance")).await
 }
