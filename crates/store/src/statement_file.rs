@@ -4,15 +4,12 @@
 //! read, so a file of millions of lines streams through; all of it is
 //! imported or none of it.
 
-use crate::{SpendChunk, SpendImported, Store, StoreError, StoreResult};
+use crate::{SPEND_BATCH_LINES, SpendChunk, SpendImported, Store, StoreError, StoreResult};
 use allot_domain::finance::spend::{Columns, SpendRecord, StatementFormat};
 use allot_domain::invalid::LineError;
 use allot_domain::{AreaId, Stamp};
 use std::io::Read;
 use tokio::sync::mpsc;
-
-/// Lines sent to the store at a time.
-const CHUNK_LINES: usize = crate::spend::SPEND_BATCH_LINES;
 
 /// Reads `file` line by line, sending checked lines to `tx` in chunks and,
 /// at the end, every problem found. A header that is wrong stops at once.
@@ -35,7 +32,7 @@ fn read_lines(file: impl Read, format: StatementFormat, tx: mpsc::Sender<SpendCh
     let mut problems = Vec::new();
     // Lines with problems whose child reference is still to be checked.
     let mut references = Vec::new();
-    let mut chunk = Vec::with_capacity(CHUNK_LINES);
+    let mut chunk = Vec::with_capacity(SPEND_BATCH_LINES);
     let mut lines = 0u64;
     loop {
         match reader.read_record(&mut record) {
@@ -61,7 +58,7 @@ fn read_lines(file: impl Read, format: StatementFormat, tx: mpsc::Sender<SpendCh
                 problems.push(unreadable(e.position().map_or(0, |p| p.line()), e));
             }
         }
-        if chunk.len() == CHUNK_LINES {
+        if chunk.len() == SPEND_BATCH_LINES {
             // The store stopped listening: it has failed and will say why.
             if tx.blocking_send(SpendChunk::Lines(std::mem::take(&mut chunk))).is_err() {
                 return Ok(());
