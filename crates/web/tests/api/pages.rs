@@ -472,21 +472,22 @@ async fn finance_imports_a_statement_and_reads_every_problem_in_a_bad_one(db: Te
         "{html}"
     );
 
-    // A file with two bad lines: every problem by line and column, the kind
-    // chosen kept, nothing imported.
+    // A file with two bad lines: every problem by line and column (the
+    // unknown child on a line with a bad amount too), the kind chosen kept,
+    // nothing imported.
     let bad = format!(
         "{HEADER}WV-0001,2026-11-02,-12.50,Swim,LEISURE CENTRE,TX-1\nWV-0001,2 Nov,-30.00,Cinema,Odeon,TX-2\nWV-0404,2026-11-03,-1.005,x,y,TX-3\n"
     );
     let sent = send("generic", "C:\\Downloads\\november.csv", &bad).await.unwrap();
     assert_eq!(sent.status(), 422);
     let html = sent.text().await.unwrap();
-    assert!(html.contains("href=\"#file\">The file november.csv has 2 problems: nothing was imported"), "{html}");
+    assert!(html.contains("href=\"#file\">The file november.csv has 3 problems: nothing was imported"), "{html}");
     let row = |line: u32, column: &str| {
         format!(
             "<td class=\"govuk-table__cell govuk-table__cell--numeric\">{line}</td><td class=\"govuk-table__cell\">{column}</td>"
         )
     };
-    for (line, column) in [(3, "date"), (4, "amount")] {
+    for (line, column) in [(3, "date"), (4, "account"), (4, "amount")] {
         assert!(html.contains(&row(line, column)), "line {line} {column}: {html}");
     }
     assert!(html.contains("value=\"generic\" checked"), "the kind chosen stays chosen: {html}");
