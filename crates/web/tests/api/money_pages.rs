@@ -3,11 +3,11 @@
 //! had the notice and its time to answer, contingency never taken.
 
 use super::pages::{browser, hidden, sign_in};
-use super::pathway::{policies, staff};
+use super::pathway::{finance_ready_to_pay, policies, staff};
 use super::{TestApp, Who, amara, spawn};
 use allot_domain::Role;
+use allot_store::on_both_engines;
 use allot_store::testing::TestDatabase;
-use allot_store::{Store, on_both_engines};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -53,15 +53,7 @@ pub(super) async fn paid_direct_payment(app: &TestApp) -> (String, i64) {
     let sign = json!({ "version": 1, "decision": "co_sign" });
     let (_, signed) = app.send_as(&parent, Method::POST, &format!("{path}/plan/signatures"), Some(sign)).await;
     assert_eq!(signed["status"], "agreed", "{signed}");
-    let setup = allot_domain::Stamp::now(allot_domain::Actor::parse("setup").unwrap());
-    let settings = include_str!("../../../../policies/example-finance.toml");
-    app.store.publish_finance_settings(app.area, settings, &setup).await.unwrap();
-    let fay = staff(app, "fay", Role::FinanceOfficer, None).await;
-    let fred = staff(app, "fred", Role::FinanceOfficer, None).await;
-    let proposal = json!({ "account": format!("dp/{id}"), "sort_code": "11-22-33", "account_number": "12345678", "account_name": "Mrs N Okafor", "reason": "Direct payment agreement signed" });
-    let (_, proposed) = app.send_as(&fay, Method::POST, "/api/v1/bank-details", Some(proposal)).await;
-    let decision = json!({ "account": format!("dp/{id}"), "seq": proposed["seq"], "confirm": true });
-    assert_eq!(app.send_as(&fred, Method::POST, "/api/v1/bank-details/decisions", Some(decision)).await.0, 200);
+    let fay = finance_ready_to_pay(app, &id).await;
     let run = json!({ "date": today().to_string() });
     let (status, outcome) = app.send_as(&fay, Method::POST, "/api/v1/payment-runs", Some(run)).await;
     assert_eq!(status, 201, "{outcome}");

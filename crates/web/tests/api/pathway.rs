@@ -5,8 +5,8 @@
 use super::access::organisation;
 use super::{POLICY, TestApp, Who, amara, publish, spawn};
 use allot_domain::{ChildId, Role};
-use allot_store::on_both_engines;
 use allot_store::testing::TestDatabase;
+use allot_store::{Store, on_both_engines};
 use jiff::ToSpan;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -51,6 +51,24 @@ pub(super) async fn staff(
 ) -> String {
     let who = Who { organisation: organisation.or(Some(app.council)), teams: vec!["SEN North"], ..Who::default() };
     app.person(&format!("{name}@test.example"), role, who).await
+}
+
+/// Finance is set up to pay the child `id`'s direct payment: the area's
+/// finance settings published, and the family's bank details proposed by
+/// one finance officer and confirmed by a second. Answers the first
+/// officer's token.
+pub(super) async fn finance_ready_to_pay(app: &TestApp, id: &str) -> String {
+    let setup = allot_domain::Stamp::now(allot_domain::Actor::parse("setup").unwrap());
+    let settings = include_str!("../../../../policies/example-finance.toml");
+    app.store.publish_finance_settings(app.area, settings, &setup).await.unwrap();
+    let fay = staff(app, "fay", Role::FinanceOfficer, None).await;
+    let fred = staff(app, "fred", Role::FinanceOfficer, None).await;
+    let proposal = json!({ "account": format!("dp/{id}"), "sort_code": "11-22-33", "account_number": "12345678", "account_name": "Mrs N Okafor", "reason": "Direct payment agreement signed" });
+    let (status, proposed) = app.send_as(&fay, Method::POST, "/api/v1/bank-details", Some(proposal)).await;
+    assert_eq!(status, 201, "{proposed}");
+    let decision = json!({ "account": format!("dp/{id}"), "seq": proposed["seq"], "confirm": true });
+    assert_eq!(app.send_as(&fred, Method::POST, "/api/v1/bank-details/decisions", Some(decision)).await.0, 200);
+    fay
 }
 
 pub(super) fn fields(problem: &Value) -> Vec<String> {

@@ -6,7 +6,7 @@
 
 use super::access::organisation;
 use super::pages::{browser, hidden, sign_in};
-use super::pathway::{policies, staff};
+use super::pathway::{finance_ready_to_pay, policies};
 use super::{POLICY, TestApp, Who, add_user, amara, code_now, spawn};
 use allot_domain::Role;
 use allot_store::testing::TestDatabase;
@@ -21,16 +21,7 @@ on_both_engines!(a_plan_goes_from_first_draft_to_agreed_through_the_pages);
 async fn finance_pays_and_the_family_sees_it(app: &TestApp, id: &str, family: &reqwest::Client) {
     let (_, page) = get(app, family, &format!("/children/{id}/money")).await;
     assert!(page.contains("Nothing has been paid this year yet."), "{page}");
-    let setup = allot_domain::Stamp::now(allot_domain::Actor::parse("setup").unwrap());
-    let settings = include_str!("../../../../policies/example-finance.toml");
-    app.store.publish_finance_settings(app.area, settings, &setup).await.unwrap();
-    let fay = staff(app, "fay", Role::FinanceOfficer, None).await;
-    let fred = staff(app, "fred", Role::FinanceOfficer, None).await;
-    let proposal = json!({ "account": format!("dp/{id}"), "sort_code": "11-22-33", "account_number": "12345678", "account_name": "Mrs N Okafor", "reason": "Direct payment agreement signed" });
-    let (status, proposed) = app.send_as(&fay, Method::POST, "/api/v1/bank-details", Some(proposal)).await;
-    assert_eq!(status, 201, "{proposed}");
-    let decision = json!({ "account": format!("dp/{id}"), "seq": proposed["seq"], "confirm": true });
-    assert_eq!(app.send_as(&fred, Method::POST, "/api/v1/bank-details/decisions", Some(decision)).await.0, 200);
+    let fay = finance_ready_to_pay(app, id).await;
 
     let who = Who { organisation: Some(app.council), ..Who::default() };
     add_user(app.store.as_ref(), app.area, "fiona@test.example", Role::FinanceOfficer, who).await;
